@@ -1,0 +1,82 @@
+/**
+ * The command line. Commands are loaded only when run, so `--help` stays fast and the heavy modules (C# parser,
+ * database drivers, ts-morph) load only for the command that needs them.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isUserError } from './core/errors.js';
+import { Output } from './core/output.js';
+import { redactText } from './core/redact.js';
+import { version } from './version.js';
+
+interface GlobalOptions {
+  json?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  let verbose = argv.includes('--verbose');
+  const program = new Command('passkey-migrate')
+    .description('Upgrade an ASP.NET Core Identity app (Razor Pages or MVC, EF Core stores) to passkeys on .NET 10.')
+    .version(version, '-V, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ passkey-migrate detect                      what app is this, and is it supported?
+  $ passkey-migrate detect --project src/Web --json
+
+Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check).`,
+    );
+
+  const run = (load: () => Promise<(options: any, out: Output) => Promise<number>>) =>
+    async (options: GlobalOptions & Record<string, unknown>) => {
+      verbose = options.verbose ?? false;
+      const out = new Output({ json: options.json, verbose, color: options.color === false ? false : undefined });
+      await out.init();
+      const command = await load();
+      exitCode = await command(options, out);
+    };
+
+  const common = (command: Command) =>
+    command
+      .option('-p, --project <path>', 'the app: a folder, .csproj, .sln or .slnx (default: current folder)')
+      .option('--json', 'write one JSON document to stdout; logs go to stderr')
+      .option('--verbose', 'show details and stack traces')
+      .option('--no-color', 'plain output (also NO_COLOR or a non-TTY stdout)');
+
+  common(program.command('detect'))
+    .description('report the web project, its Identity setup, UI shape, migrations and database (read-only)')
+    .option('--connection <string>', 'use this connection string instead of the app configuration')
+    .option('--skip-db', 'do not connect to the database')
+    .addOption(new Option('--connect-timeout <ms>', 'bound on connecting to the database').argParser(Number).default(5000))
+    .addHelpText('after', `
+Examples:
+  $ passkey-migrate detect
+  $ passkey-migrate detect --project MyApp.sln --json
+  $ passkey-migrate detect --connection "Host=db;Database=app;Username=app;Password=..."`)
+    .action(run(async () => (await import('./commands/detect.js')).detect));
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    const out = new Output({ verbose });
+    if (isUserError(error)) {
+      out.error(error.message + (error.hint ? ` (${error.hint})` : ''));
+      if (verbose && error.stack) out.info(redactText(error.stack));
+      return error.exitCode;
+    }
+    out.error(`unexpected failure: ${(error as Error)?.message ?? String(error)} (this is a bug in passkey-migrate; --verbose shows the stack)`);
+    if (verbose) out.info(redactText((error as Error)?.stack ?? ''));
+    return 1;
+  }
+}

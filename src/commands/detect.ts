@@ -1,0 +1,158 @@
+/** `passkey-migrate detect`: what app is this, and is it supported? Read-only. */
+import path from 'node:path';
+import type { Output } from '../core/output.js';
+import { redactConnectionString } from '../core/redact.js';
+import { PROVIDER_LABELS } from '../read/facts.js';
+import { readDatabase } from '../read/database/index.js';
+import type { DatabaseFacts } from '../read/database/identity-schema.js';
+import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
+import { UserError } from '../core/errors.js';
+
+export interface DetectOptions {
+  project?: string;
+  connection?: string;
+  skipDb?: boolean;
+  connectTimeout?: number;
+}
+
+export interface DetectReport {
+  command: 'detect';
+  project: ReturnType<typeof describeProject>;
+  database: DatabaseFacts | { skipped: true; reason: string };
+  warnings: string[];
+}
+
+export async function detect(options: DetectOptions, out: Output): Promise<number> {
+  const facts = await readProject({ project: options.project, connection: options.connection });
+  const warnings: string[] = [];
+  if (!facts.identity.provider) {
+    throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', {
+      hint: 'passkey-migrate supports SQLite, SQL Server, PostgreSQL and MySQL/MariaDB',
+    });
+  }
+  let database: DetectReport['database'];
+  if (options.skipDb) {
+    database = { skipped: true, reason: '--skip-db' };
+  } else {
+    const connection = requireConnection(facts);
+    database = await readDatabase({
+      provider: facts.identity.provider.name,
+      connectionString: connection.value,
+      baseDir: facts.msbuild.dir,
+      tables: facts.identity.tables,
+      connectTimeoutMs: options.connectTimeout,
+    });
+    if (!database.exists) warnings.push(`the database ${database.target} does not exist yet; run the app's migrations first`);
+  }
+  if (!facts.migrations) warnings.push('no EF Core migrations found for the DbContext (the app may use EnsureCreated)');
+  const report: DetectReport = { command: 'detect', project: describeProject(facts), database, warnings };
+  if (out.json) out.document(report);
+  else printReport(report, out);
+  return 0;
+}
+
+export function describeProject(facts: ProjectFacts) {
+  const root = facts.located.root;
+  const rel = (file: string) => path.relative(root, file).split(path.sep).join('/') || '.';
+  const { identity, msbuild, ui, migrations } = facts;
+  const registeredIn = path.basename(identity.registration.file);
+  const inProject = (file: string) => rel(path.join(msbuild.dir, file));
+  return {
+    root,
+    path: rel(msbuild.path),
+    name: msbuild.name,
+    solution: facts.located.solutionPath ? rel(facts.located.solutionPath) : null,
+    targetFramework: facts.targetFrameworks.length === 1 ? facts.targetFrameworks[0]! : facts.targetFrameworks.join(';') || null,
+    targetFrameworks: facts.targetFrameworks,
+    targetFrameworkSources: msbuild.targetFrameworkSettings.map((s) => ({ file: rel(s.file), property: s.name, value: s.raw, conditional: s.conditional })),
+    sdkPin: facts.sdkPin ? { file: rel(facts.sdkPin.file), version: facts.sdkPin.version, rollForward: facts.sdkPin.rollForward } : null,
+    centralPackageManagement: msbuild.centralPackages?.enabled ? { file: rel(msbuild.centralPackages.file) } : null,
+    packages: [msbuild, ...facts.references].flatMap((p) =>
+      p.packages.map((pkg) => ({ id: pkg.id, version: pkg.version ?? null, project: rel(p.path), versionFile: pkg.versionFile ? rel(pkg.versionFile) : null })),
+    ),
+    identity: {
+      method: identity.registration.method,
+      file: rel(identity.registration.file),
+      line: identity.registration.line,
+      via: /^(Program|Startup)\.cs$/.test(registeredIn) ? null : `${identity.registration.enclosingType ?? '?'}.${identity.registration.enclosingMethod ?? '?'}`,
+    },
+    userType: identity.userType,
+    roleType: identity.roleType,
+    keyType: identity.keyType,
+    dbContext: identity.dbContext.name,
+    dbContextFile: rel(identity.dbContext.file),
+    dbContextProject: rel(projectFileOf(facts, identity.dbContext.projectDir)),
+    schemaVersion: facts.schemaVersion,
+    maxLengthForKeys: facts.maxLengthForKeys,
+    tables: identity.tables,
+    provider: identity.provider?.name ?? null,
+    providerCall: identity.provider ? { method: identity.provider.method, file: rel(identity.provider.file), line: identity.provider.line } : null,
+    connectionString: facts.connection
+      ? {
+          name: facts.connection.name,
+          source: facts.connection.source.startsWith('/') ? rel(facts.connection.source) : facts.connection.source,
+          value: redactConnectionString(facts.connection.value),
+        }
+      : { name: identity.connectionStringName, source: null, value: null },
+    uiShape: ui.shape,
+    scaffoldedPages: ui.scaffoldedPages,
+    mvc: ui.mvc
+      ? {
+          accountController: inProject(ui.mvc.accountController),
+          manageController: ui.mvc.manageController && inProject(ui.mvc.manageController),
+          loginView: ui.mvc.loginView && inProject(ui.mvc.loginView),
+          area: ui.mvc.area,
+        }
+      : null,
+    bootstrap: ui.bootstrap,
+    layout: ui.layout && inProject(ui.layout),
+    migrations: migrations
+      ? {
+          project: rel(projectFileOf(facts, migrations.projectDir)),
+          folder: rel(migrations.folder),
+          namespace: migrations.namespace,
+          snapshot: rel(migrations.snapshotFile),
+          productVersion: migrations.productVersion,
+          snapshotHasPasskeys: migrations.snapshotHasPasskeys,
+          list: migrations.migrations,
+        }
+      : null,
+  };
+}
+
+function projectFileOf(facts: ProjectFacts, dir: string): string {
+  return [facts.msbuild, ...facts.references].find((p) => p.dir === dir)?.path ?? dir;
+}
+
+function printReport(report: DetectReport, out: Output): void {
+  const p = report.project;
+  const line = (label: string, value: unknown) => out.line(`  ${label.padEnd(22)} ${value ?? '-'}`);
+  out.line(out.style('heading', `${p.name}`) + out.style('dim', ` (${p.path})`));
+  line('target framework', `${p.targetFramework}${p.targetFrameworkSources.length ? `  [${[...new Set(p.targetFrameworkSources.map((s) => s.file))].join(', ')}]` : ''}`);
+  if (p.sdkPin) line('SDK pin', `${p.sdkPin.version} (${p.sdkPin.file}${p.sdkPin.rollForward ? `, rollForward ${p.sdkPin.rollForward}` : ''})`);
+  if (p.centralPackageManagement) line('package versions', `central (${p.centralPackageManagement.file})`);
+  line('Identity', `${p.identity.method}<${p.userType}> in ${p.identity.file}:${p.identity.line}${p.identity.via ? ` (${p.identity.via})` : ''}`);
+  line('user / role / key', `${p.userType} / ${p.roleType ?? '-'} / ${p.keyType}`);
+  line('DbContext', `${p.dbContext} (${p.dbContextFile})`);
+  line('schema version', `Version${p.schemaVersion.effective}${p.schemaVersion.configured ? ' (set in code)' : ' (default)'}`);
+  line('MaxLengthForKeys', `${p.maxLengthForKeys.effective} (${p.maxLengthForKeys.reason})`);
+  line('provider', p.provider ? PROVIDER_LABELS[p.provider] : '-');
+  line('connection string', p.connectionString.value ? `${p.connectionString.name ?? '(inline)'} from ${p.connectionString.source}` : `${p.connectionString.name ?? '-'} (not found)`);
+  line('UI', `${p.uiShape}${p.scaffoldedPages.length ? ` (${p.scaffoldedPages.length} scaffolded pages)` : ''}, Bootstrap ${p.bootstrap.version ?? '?'}`);
+  line('layout', p.layout);
+  line('migrations', p.migrations ? `${p.migrations.folder} (${p.migrations.list.length}, EF ${p.migrations.productVersion ?? '?'})` : 'none');
+  const db = report.database;
+  if ('skipped' in db) {
+    line('database', `not read (${db.reason})`);
+  } else if (!db.exists) {
+    line('database', `${db.target}: does not exist yet`);
+  } else {
+    line('database', db.target);
+    line('  Identity tables', Object.values(db.tables).filter((t) => t.exists).map((t) => t.name).join(', ') || 'none');
+    line('  user key column', db.userKeyColumnType);
+    line('  passkeys table', db.passkeysTable + (db.passkeysTableProblems.length ? ` (${db.passkeysTableProblems.join('; ')})` : ''));
+    line('  applied migrations', db.appliedMigrations.length ? db.appliedMigrations.map((m) => m.id).join(', ') : 'none');
+    line('  schema version', db.schemaVersion ? `${db.schemaVersion} (${db.schemaVersionBasis})` : db.schemaVersionBasis);
+  }
+  for (const warning of report.warnings) out.warn(warning);
+}

@@ -1,0 +1,87 @@
+/**
+ * All terminal output goes through here: human lines on stderr/stdout with optional colour, one JSON document on
+ * stdout with --json (then human logs go to stderr), everything passed through redaction.
+ */
+import type { ChalkInstance } from 'chalk';
+import { redactDeep, redactText } from './redact.js';
+
+export interface OutputOptions {
+  json?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  private readonly colorEnabled: boolean;
+  private chalkInstance?: ChalkInstance;
+
+  constructor(
+    options: OutputOptions = {},
+    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
+  ) {
+    this.json = options.json ?? false;
+    this.verbose = options.verbose ?? false;
+    this.colorEnabled = options.color ?? colorWanted(stdout);
+  }
+
+  /** chalk is loaded once, and only when colour is on. */
+  async init(): Promise<void> {
+    if (this.colorEnabled && !this.chalkInstance) {
+      const { Chalk } = await import('chalk');
+      this.chalkInstance = new Chalk({ level: 1 });
+    }
+  }
+
+  style(kind: 'ok' | 'warn' | 'error' | 'dim' | 'bold' | 'heading', text: string): string {
+    const c = this.chalkInstance;
+    if (!c) return text;
+    switch (kind) {
+      case 'ok':
+        return c.green(text);
+      case 'warn':
+        return c.yellow(text);
+      case 'error':
+        return c.red(text);
+      case 'dim':
+        return c.dim(text);
+      case 'bold':
+        return c.bold(text);
+      case 'heading':
+        return c.bold.cyan(text);
+    }
+  }
+
+  /** A human line: stdout normally, stderr under --json so stdout stays one document. */
+  line(text = ''): void {
+    (this.json ? this.stderr : this.stdout).write(redactText(text) + '\n');
+  }
+
+  info(text: string): void {
+    this.stderr.write(redactText(text) + '\n');
+  }
+
+  warn(text: string): void {
+    this.stderr.write(this.style('warn', 'warning: ') + redactText(text) + '\n');
+  }
+
+  error(text: string): void {
+    this.stderr.write(this.style('error', 'error: ') + redactText(text) + '\n');
+  }
+
+  debug(text: string): void {
+    if (this.verbose) this.stderr.write(this.style('dim', redactText(text)) + '\n');
+  }
+
+  document(value: unknown): void {
+    this.stdout.write(JSON.stringify(redactDeep(value), null, 2) + '\n');
+  }
+}
+
+export function colorWanted(stream: NodeJS.WritableStream): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean((stream as NodeJS.WriteStream).isTTY);
+}

@@ -1,0 +1,93 @@
+/**
+ * One interface for every engine. A dialect knows how to open a Kysely instance for a connection string, how to
+ * read a table's exact shape from the engine's catalog, and how to name things in its SQL. Drivers are imported
+ * inside open(), so only the engine in use is ever loaded.
+ */
+import type { Kysely } from 'kysely';
+import type { ProviderName } from '../facts.js';
+
+export interface TableRef {
+  name: string;
+  /** null: the connection's default schema */
+  schema: string | null;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** the engine's own spelling of the full type, e.g. "nvarchar(450)", "character varying(256)", "TEXT" */
+  type: string;
+  nullable: boolean;
+  default: string | null;
+}
+
+export interface ConnectionTarget {
+  provider: ProviderName;
+  /** host:port/database or the file path: never the password */
+  display: string;
+  /** for SQLite: the resolved file path */
+  file?: string;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** bound on connecting, in milliseconds */
+  connectTimeoutMs: number;
+}
+
+export interface Dialect {
+  provider: ProviderName;
+  label: string;
+  /** parses the connection string (relative SQLite paths against baseDir); throws a UserError if unusable */
+  target(connectionString: string, baseDir: string): Promise<ConnectionTarget>;
+  open(connectionString: string, baseDir: string, options: OpenOptions): Promise<Kysely<any>>;
+  tableExists(db: Kysely<any>, table: TableRef): Promise<boolean>;
+  columns(db: Kysely<any>, table: TableRef): Promise<ColumnInfo[]>;
+  /** a column type that carries a maximum length, e.g. nvarchar(256) -> 256; null for unbounded */
+  maxLength(type: string): number | null;
+}
+
+export async function dialectFor(provider: ProviderName): Promise<Dialect> {
+  switch (provider) {
+    case 'sqlite':
+      return (await import('./dialects/sqlite.js')).sqliteDialect;
+    case 'postgres':
+      return (await import('./dialects/postgres.js')).postgresDialect;
+    case 'mysql':
+      return (await import('./dialects/mysql.js')).mysqlDialect;
+    case 'sqlserver':
+      return (await import('./dialects/sqlserver.js')).sqlServerDialect;
+  }
+}
+
+/** Keys of an ADO.NET connection string, lower-cased, through @tediousjs/connection-string. */
+export async function parseConnectionString(value: string): Promise<Map<string, string>> {
+  const { parse } = await import('@tediousjs/connection-string');
+  const parsed = parse(value) as unknown as Map<string, unknown>;
+  const out = new Map<string, string>();
+  for (const [key, v] of parsed) out.set(String(key).toLowerCase().replace(/\s+/g, ' '), String(v));
+  return out;
+}
+
+export function pick(map: Map<string, string>, ...keys: string[]): string | undefined {
+  for (const key of keys) {
+    const value = map.get(key);
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+export function lengthOf(type: string): number | null {
+  const match = /\((\d+)\)/.exec(type);
+  return match ? Number(match[1]) : null;
+}
+
+/** A driver's connection error as a short reason, the same words for every engine. */
+export function connectFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { message?: string };
+  const message = e?.message ?? String(error);
+  if (e?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return 'connection refused (is the server running?)';
+  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return 'host not found';
+  if (e?.code === 'ETIMEDOUT' || e?.code === 'ETIMEOUT' || /time(d)? ?out/i.test(message)) return 'timed out';
+  if (e?.code === 'ER_ACCESS_DENIED_ERROR') return 'access denied (wrong user or password)';
+  return message.split('\n')[0] ?? String(error);
+}

@@ -1,0 +1,36 @@
+/** The C# source files of a project: every .cs below its folder, minus build output and nested projects. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const SKIP = new Set(['bin', 'obj', 'node_modules', 'wwwroot', '.git', '.vs', '.idea']);
+
+export interface SourceFile {
+  path: string;
+  text: string;
+  /** the project folder this file belongs to */
+  projectDir: string;
+}
+
+export function listCSharpFiles(projectDir: string): SourceFile[] {
+  const out: SourceFile[] = [];
+  const visit = (dir: string, top: boolean): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    // A nested folder with its own project file belongs to that project, not this one.
+    if (!top && entries.some((e) => e.isFile() && e.name.endsWith('.csproj'))) return;
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP.has(entry.name) && !entry.name.startsWith('.')) visit(full, false);
+      } else if (entry.isFile() && entry.name.endsWith('.cs')) {
+        out.push({ path: full, text: readFileSync(full, 'utf8'), projectDir });
+      }
+    }
+  };
+  visit(projectDir, true);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,153 @@
+/**
+ * The UI shape of the app's account pages: Identity UI default pages, scaffolded Identity pages, or MVC
+ * controllers with views; the Bootstrap version; the layout the account pages render in.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { UiShape } from '../facts.js';
+import type { SourceFile } from './sources.js';
+
+export interface UiFacts {
+  shape: UiShape;
+  /** scaffolded Identity pages, relative to Areas/Identity/Pages, e.g. "Account/Login" */
+  scaffoldedPages: string[];
+  mvc: { accountController: string; manageController: string | null; loginView: string | null; area: string | null } | null;
+  bootstrap: { version: 4 | 5 | null; source: string };
+  /** the layout file the account pages use (relative to the project), when it is one of the app's files */
+  layout: string | null;
+  identityUiPackage: boolean;
+}
+
+export function readUi(options: {
+  projectDir: string;
+  sources: SourceFile[];
+  identityUiFrameworkVersion?: string;
+  identityUiPackage: boolean;
+}): UiFacts {
+  const { projectDir, sources } = options;
+  const webSources = sources.filter((s) => s.projectDir === projectDir);
+  const account = webSources.find((s) => /\bclass\s+AccountController\b/.test(s.text));
+  const manage = webSources.find((s) => /\bclass\s+ManageController\b/.test(s.text));
+  const identityPagesDir = path.join(projectDir, 'Areas', 'Identity', 'Pages');
+  const scaffoldedPages = listPages(identityPagesDir);
+
+  let shape: UiShape = 'unknown';
+  let mvc: UiFacts['mvc'] = null;
+  if (account) {
+    const area = /[\\/]Areas[\\/]([^\\/]+)[\\/]Controllers[\\/]/.exec(account.path)?.[1] ?? null;
+    const viewsRoot = area ? path.join(projectDir, 'Areas', area, 'Views') : path.join(projectDir, 'Views');
+    const loginView = path.join(viewsRoot, 'Account', 'Login.cshtml');
+    shape = 'mvc-controllers';
+    mvc = {
+      accountController: rel(projectDir, account.path),
+      manageController: manage ? rel(projectDir, manage.path) : null,
+      loginView: existsSync(loginView) ? rel(projectDir, loginView) : null,
+      area,
+    };
+  } else if (scaffoldedPages.length > 0) {
+    shape = 'identity-ui-scaffolded';
+  } else if (options.identityUiPackage) {
+    shape = 'identity-ui-default';
+  }
+
+  const layout = shape === 'mvc-controllers' ? mvcLayout(projectDir, mvc?.area ?? null) : identityLayout(projectDir);
+  return {
+    shape,
+    scaffoldedPages,
+    mvc,
+    bootstrap: bootstrapVersion(projectDir, options.identityUiFrameworkVersion, shape, layout),
+    layout,
+    identityUiPackage: options.identityUiPackage,
+  };
+}
+
+function listPages(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (current: string, prefix: string): void => {
+    if (!existsSync(current)) return;
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      if (entry.isDirectory()) visit(path.join(current, entry.name), `${prefix}${entry.name}/`);
+      else if (entry.name.endsWith('.cshtml') && !/^_View(Start|Imports)\.cshtml$/.test(entry.name)) {
+        out.push(prefix + entry.name.replace(/\.cshtml$/, ''));
+      }
+    }
+  };
+  visit(dir, '');
+  return out.sort();
+}
+
+function layoutFromViewStart(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  return /Layout\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+}
+
+function resolveLayout(projectDir: string, value: string, searchDirs: string[]): string | null {
+  if (value.startsWith('/') || value.startsWith('~/')) {
+    const full = path.join(projectDir, value.replace(/^~?\//, ''));
+    return existsSync(full) ? rel(projectDir, full) : null;
+  }
+  const name = value.endsWith('.cshtml') ? value : `${value}.cshtml`;
+  for (const dir of searchDirs) {
+    const full = path.join(projectDir, dir, name);
+    if (existsSync(full)) return rel(projectDir, full);
+  }
+  return null;
+}
+
+function identityLayout(projectDir: string): string | null {
+  const fromArea = layoutFromViewStart(path.join(projectDir, 'Areas', 'Identity', 'Pages', '_ViewStart.cshtml'));
+  if (fromArea) return resolveLayout(projectDir, fromArea, ['Areas/Identity/Pages/Shared', 'Pages/Shared', 'Views/Shared']);
+  // Without an area _ViewStart the Identity UI renders in its own layout, which lives in the package.
+  return null;
+}
+
+function mvcLayout(projectDir: string, area: string | null): string | null {
+  const viewStarts = area
+    ? [path.join(projectDir, 'Areas', area, 'Views', '_ViewStart.cshtml'), path.join(projectDir, 'Views', '_ViewStart.cshtml')]
+    : [path.join(projectDir, 'Views', '_ViewStart.cshtml')];
+  for (const file of viewStarts) {
+    const value = layoutFromViewStart(file);
+    if (value) {
+      return resolveLayout(projectDir, value, [...(area ? [`Areas/${area}/Views/Shared`] : []), 'Views/Shared', 'Pages/Shared']);
+    }
+  }
+  return null;
+}
+
+function bootstrapVersion(
+  projectDir: string,
+  frameworkVersion: string | undefined,
+  shape: UiShape,
+  layout: string | null,
+): UiFacts['bootstrap'] {
+  if (frameworkVersion && /Bootstrap([45])/i.test(frameworkVersion)) {
+    return { version: Number(/Bootstrap([45])/i.exec(frameworkVersion)![1]) as 4 | 5, source: 'IdentityUIFrameworkVersion' };
+  }
+  const libCss = path.join(projectDir, 'wwwroot', 'lib', 'bootstrap', 'dist', 'css', 'bootstrap.css');
+  if (existsSync(libCss)) {
+    const major = /Bootstrap\s+v(\d)/.exec(readFileSync(libCss, 'utf8').slice(0, 400))?.[1];
+    if (major === '4' || major === '5') return { version: Number(major) as 4 | 5, source: 'wwwroot/lib/bootstrap' };
+  }
+  if (layout) {
+    const markup = readFileSync(path.join(projectDir, layout), 'utf8');
+    const v = /bootstrap@(\d)|bootstrap\/(\d)\./.exec(markup);
+    const major = v?.[1] ?? v?.[2];
+    if (major === '4' || major === '5') return { version: Number(major) as 4 | 5, source: layout };
+  }
+  // Markup that exists in only one of the two versions, in the layout and the login view.
+  const views = [layout, shape === 'mvc-controllers' ? 'Views/Account/Login.cshtml' : 'Areas/Identity/Pages/Account/Login.cshtml'];
+  for (const view of views) {
+    if (!view || !existsSync(path.join(projectDir, view))) continue;
+    const markup = readFileSync(path.join(projectDir, view), 'utf8');
+    if (/\b(data-bs-toggle|form-floating|btn-close|form-select)\b|\b(ms|me)-(auto|\d)\b/.test(markup)) return { version: 5, source: `${view} markup` };
+    if (/\b(data-toggle|form-group|custom-control|custom-select)\b|\b(ml|mr)-(auto|\d)\b/.test(markup)) return { version: 4, source: `${view} markup` };
+  }
+  if (shape === 'identity-ui-default' || shape === 'identity-ui-scaffolded') {
+    return { version: 5, source: 'Identity UI default (Bootstrap5)' };
+  }
+  return { version: null, source: 'not found' };
+}
+
+function rel(projectDir: string, full: string): string {
+  return path.relative(projectDir, full).split(path.sep).join('/');
+}
