@@ -15,6 +15,13 @@ interface GlobalOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `passkey-migrate ... | head` closes the pipe early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   let exitCode = 0;
   let verbose = argv.includes('--verbose');
   const program = new Command('passkey-migrate')

@@ -1,4 +1,4 @@
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-export const version: string = (require('../package.json') as { version: string }).version;
+const requireHere = createRequire(import.meta.url);
+export const version: string = (requireHere('../package.json') as { version: string }).version;

@@ -3,6 +3,7 @@
  * read a table's exact shape from the engine's catalog, and how to name things in its SQL. Drivers are imported
  * inside open(), so only the engine in use is ever loaded.
  */
+import { parse } from '@tediousjs/connection-string';
 import type { Kysely } from 'kysely';
 import type { ProviderName } from '../facts.js';
 
@@ -61,7 +62,6 @@ export async function dialectFor(provider: ProviderName): Promise<Dialect> {
 
 /** Keys of an ADO.NET connection string, lower-cased, through @tediousjs/connection-string. */
 export async function parseConnectionString(value: string): Promise<Map<string, string>> {
-  const { parse } = await import('@tediousjs/connection-string');
   const parsed = parse(value) as unknown as Map<string, unknown>;
   const out = new Map<string, string>();
   for (const [key, v] of parsed) out.set(String(key).toLowerCase().replace(/\s+/g, ' '), String(v));

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Node, Parser as ParserType, Tree } from 'web-tree-sitter';
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 let parserPromise: Promise<ParserType> | undefined;
 
 export type SyntaxNode = Node;
@@ -21,7 +21,7 @@ async function parser(): Promise<ParserType> {
   parserPromise ??= (async () => {
     const { Parser, Language } = await import('web-tree-sitter');
     await Parser.init();
-    const language = await Language.load(readFileSync(require.resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm')));
+    const language = await Language.load(readFileSync(requireHere.resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm')));
     const instance = new Parser();
     instance.setLanguage(language);
     return instance;

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Builds dist/ from src/: esbuild bundles our code and the small pure-JS libraries into ESM chunks (one per
+// command, split at every dynamic import so heavy code loads only when a command needs it). Native drivers,
+// the WebAssembly parser, ts-morph and playwright stay as ordinary node_modules imports. Type checking is
+// `tsc --noEmit` (npm run typecheck), run by `npm test`.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli.ts'],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  // Prefer ESM builds (jsonc-parser's UMD main cannot be bundled).
+  mainFields: ['module', 'main'],
+  sourcemap: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  external: [
+    'better-sqlite3',
+    'pg',
+    'mysql2',
+    'mysql2/*',
+    'tedious',
+    'tarn',
+    'web-tree-sitter',
+    'tree-sitter-c-sharp',
+    'ts-morph',
+    'playwright-core',
+    'inquirer',
+    '@inquirer/*',
+  ],
+  // Bundled CommonJS libraries call require(); give every chunk one.
+  banner: { js: "import { createRequire as __pkmCreateRequire } from 'node:module'; const require = __pkmCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
