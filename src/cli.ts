@@ -68,6 +68,38 @@ Examples:
   $ passkey-migrate detect --connection "Host=db;Database=app;Username=app;Password=..."`)
     .action(run(async () => (await import('./commands/detect.js')).detect));
 
+  const db = program.command('db').description('the AddPasskeySupport migration on the app\'s database');
+  const dbOptions = (command: Command) =>
+    common(command)
+      .option('--connection <string>', 'use this connection string instead of the app configuration')
+      .addOption(new Option('--provider <name>', 'the EF provider, when the project does not say').choices(['sqlite', 'sqlserver', 'postgres', 'mysql']))
+      .option('--context <name>', 'the DbContext (checked against the one Identity uses)')
+      .addOption(new Option('--connect-timeout <ms>', 'bound on connecting to the database').argParser(Number).default(5000))
+      .addOption(new Option('--lock-timeout <ms>', 'bound on waiting for the migration lock').argParser(Number).default(30000));
+
+  dbOptions(db.command('update'))
+    .description('apply AddPasskeySupport: the passkeys table, the column changes of schema Version3 and the EF history row')
+    .option('--check', 'change nothing: exit 0 when applied, 2 when pending (saying what)')
+    .option('--script', 'print the SQL for the provider without connecting')
+    .option('--idempotent', 'with --script: guard every statement with the history check, as EF does')
+    .option('--keep-existing-columns', 'only add the passkeys table; leave every existing column as it is')
+    .addHelpText('after', `
+Examples:
+  $ passkey-migrate db update
+  $ passkey-migrate db update --check
+  $ passkey-migrate db update --script --idempotent > add-passkeys.sql
+  $ passkey-migrate db update --keep-existing-columns --connection "Host=db;Database=app;Username=app;Password=..."`)
+    .action(run(async () => (await import('./commands/db-update.js')).dbUpdate));
+
+  dbOptions(db.command('rollback'))
+    .description('undo exactly what AddPasskeySupport did (refuses while passkeys exist, unless --force)')
+    .option('--force', 'roll back even when users have passkeys (they are deleted)')
+    .addHelpText('after', `
+Examples:
+  $ passkey-migrate db rollback
+  $ passkey-migrate db rollback --force`)
+    .action(run(async () => (await import('./commands/db-rollback.js')).dbRollback));
+
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
-import type { ColumnInfo, Dialect, TableRef } from './dialect.js';
+import type { ColumnInfo, Dialect, TableRef } from '../../db/dialect.js';
 
 export type PasskeysTableState = 'present' | 'absent' | 'mismatch';
 

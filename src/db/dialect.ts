@@ -5,7 +5,8 @@
  */
 import { parse } from '@tediousjs/connection-string';
 import type { Kysely } from 'kysely';
-import type { ProviderName } from '../facts.js';
+import type { ProviderName } from '../read/facts.js';
+import type { Operation } from '../plan/passkey-migration.js';
 
 export interface TableRef {
   name: string;
@@ -19,6 +20,24 @@ export interface ColumnInfo {
   type: string;
   nullable: boolean;
   default: string | null;
+}
+
+export interface TableShape {
+  columns: ColumnInfo[];
+  primaryKey: { name: string | null; columns: string[] } | null;
+  foreignKeys: { name: string | null; columns: string[]; principalTable: string; principalColumns: string[]; onDelete: string }[];
+  indexes: { name: string; columns: string[]; unique: boolean }[];
+}
+
+export interface OperationStatements {
+  op: Operation;
+  statements: string[];
+}
+
+export interface LockOptions {
+  /** bound on waiting for the lock, in milliseconds */
+  timeoutMs: number;
+  history: TableRef;
 }
 
 export interface ConnectionTarget {
@@ -45,6 +64,32 @@ export interface Dialect {
   columns(db: Kysely<any>, table: TableRef): Promise<ColumnInfo[]>;
   /** a column type that carries a maximum length, e.g. nvarchar(256) -> 256; null for unbounded */
   maxLength(type: string): number | null;
+  /** columns, primary key, foreign keys and indexes, from the engine's catalog */
+  shape(db: Kysely<any>, table: TableRef): Promise<TableShape>;
+
+  // --- writing: the migration's statements, as EF Core writes them for this engine ---
+  /** true where the engine rolls DDL back with the transaction */
+  transactionalDdl: boolean;
+  /** a table name quoted for this engine, with its schema */
+  quoteTable(ref: TableRef): string;
+  /** the statements of each operation, in order (a statement may depend on the ones before it) */
+  up(ops: Operation[]): OperationStatements[];
+  /** the statements that undo the operations, last operation first */
+  down(ops: Operation[]): OperationStatements[];
+  historyCreate(history: TableRef): string;
+  historyInsert(history: TableRef, id: string, productVersion: string): string;
+  historyDelete(history: TableRef, id: string): string;
+  /** wraps statements so a script skips them once the migration is recorded (EF's idempotent scripts) */
+  guardScript(history: TableRef, id: string, statements: string[], applied: boolean): string[];
+  /** separator between statements of a script */
+  scriptBatch(statements: string[]): string;
+  /** how many rows hold a value in column longer than length, and the keys of the first few */
+  tooLong(db: Kysely<any>, table: TableRef, column: string, length: number, keyColumn: string): Promise<{ count: number; keys: string[] }>;
+  /**
+   * Runs fn while holding the lock EF Core's own migrations take on this engine, with a bounded wait; where the
+   * engine has transactional DDL, fn runs inside the transaction and everything commits or nothing does.
+   */
+  withMigrationLock<T>(db: Kysely<any>, options: LockOptions, fn: (tx: Kysely<any>) => Promise<T>): Promise<T>;
 }
 
 export async function dialectFor(provider: ProviderName): Promise<Dialect> {

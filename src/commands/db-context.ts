@@ -1,0 +1,42 @@
+/** What the db commands share: the project facts, the engine, the connection, the paths. */
+import { UserError } from '../core/errors.js';
+import { dialectFor, type Dialect } from '../db/dialect.js';
+import type { ProviderName } from '../read/facts.js';
+import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
+
+export interface DbCommandOptions {
+  project?: string;
+  connection?: string;
+  provider?: ProviderName;
+  context?: string;
+  connectTimeout?: number;
+  lockTimeout?: number;
+  keepExistingColumns?: boolean;
+}
+
+export interface DbContext {
+  facts: ProjectFacts;
+  provider: ProviderName;
+  dialect: Dialect;
+  /** where the database journal lives: the project that holds the migrations (else the web project) */
+  journalDir: string;
+}
+
+export async function loadDbContext(options: DbCommandOptions): Promise<DbContext> {
+  const facts = await readProject({ project: options.project, connection: options.connection });
+  if (options.context && options.context !== facts.identity.dbContext.name) {
+    throw new UserError(`--context ${options.context} does not match the DbContext Identity uses (${facts.identity.dbContext.name})`);
+  }
+  const provider = options.provider ?? facts.identity.provider?.name;
+  if (!provider) {
+    throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', { hint: 'pass --provider' });
+  }
+  return { facts, provider, dialect: await dialectFor(provider), journalDir: facts.migrations?.projectDir ?? facts.msbuild.dir };
+}
+
+export async function openDatabase(ctx: DbContext, options: DbCommandOptions) {
+  const connection = requireConnection(ctx.facts);
+  const target = await ctx.dialect.target(connection.value, ctx.facts.msbuild.dir);
+  const db = await ctx.dialect.open(connection.value, ctx.facts.msbuild.dir, { connectTimeoutMs: options.connectTimeout ?? 5000 });
+  return { db, target };
+}

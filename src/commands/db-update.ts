@@ -1,0 +1,73 @@
+/** `passkey-migrate db update`: apply AddPasskeySupport (or --check, or --script) on the app's database. */
+import { ExitCode } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import { applyDatabase } from '../apply/db-apply.js';
+import { definitionFor, HISTORY, planDatabase, stepsFor, type DbPlan } from '../plan/db-plan.js';
+import { loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
+import { snapshotColumns } from '../read/project/snapshot.js';
+
+export interface DbUpdateOptions extends DbCommandOptions {
+  check?: boolean;
+  script?: boolean;
+  idempotent?: boolean;
+}
+
+export async function dbUpdate(options: DbUpdateOptions, out: Output): Promise<number> {
+  const ctx = await loadDbContext(options);
+  const inputs = { facts: ctx.facts, provider: ctx.provider, keepExistingColumns: options.keepExistingColumns ?? false };
+
+  if (options.script) {
+    // No connection: the columns as EF's model snapshot says the database has them.
+    const state = { historyExists: true, appliedMigrations: [], appliedId: null, passkeys: 'absent' as const, problems: [], columns: snapshotColumns(ctx.facts, ctx.provider) };
+    const plan = stepsFor(await definitionFor(inputs, state), state, ctx.dialect);
+    const statements = plan.steps.flatMap((s) => s.statements);
+    const body = options.idempotent ? ctx.dialect.guardScript(HISTORY, plan.definition.id, statements, false) : statements;
+    const text = ctx.dialect.scriptBatch(body);
+    if (out.json) out.document({ command: 'db update', status: 'script', migration: migrationOf(plan), provider: ctx.provider, script: text });
+    else out.line(text);
+    return ExitCode.ok;
+  }
+
+  const { db, target } = await openDatabase(ctx, options);
+  try {
+    if (options.check) {
+      const plan = await planDatabase(db, ctx.dialect, inputs);
+      report(out, plan, target.display, plan.status === 'up-to-date' ? 'up-to-date' : 'pending');
+      return plan.status === 'up-to-date' ? ExitCode.ok : plan.status === 'blocked' ? ExitCode.error : ExitCode.pending;
+    }
+    const result = await applyDatabase(db, ctx.dialect, { ...inputs, lockTimeoutMs: options.lockTimeout ?? 30_000, journalDir: ctx.journalDir });
+    report(out, result.plan, target.display, result.status);
+    return ExitCode.ok;
+  } finally {
+    await db.destroy();
+  }
+}
+
+function migrationOf(plan: DbPlan) {
+  return { id: plan.state.appliedId ?? plan.definition.id, productVersion: plan.definition.productVersion };
+}
+
+function report(out: Output, plan: DbPlan, target: string, status: 'applied' | 'up-to-date' | 'pending'): void {
+  if (out.json) {
+    out.document({
+      command: 'db update',
+      status: plan.status === 'blocked' ? 'blocked' : status,
+      database: target,
+      migration: migrationOf(plan),
+      steps: plan.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })),
+      problems: plan.blockers,
+    });
+    return;
+  }
+  if (plan.status === 'blocked') {
+    out.line(`${out.style('error', 'blocked')}: ${plan.blockers.join('; ')}`);
+    return;
+  }
+  const id = migrationOf(plan).id;
+  if (status === 'up-to-date') {
+    out.line(`${out.style('ok', 'up to date')}: ${target} has ${id}`);
+    return;
+  }
+  out.line(`${status === 'applied' ? out.style('ok', 'applied') : out.style('warn', 'pending')} ${id} ${status === 'applied' ? 'to' : 'on'} ${target}:`);
+  for (const step of plan.steps) out.line(`  ${status === 'applied' ? '+' : '-'} ${step.description}`);
+}

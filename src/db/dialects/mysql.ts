@@ -1,0 +1,197 @@
+import { sql, type Kysely } from 'kysely';
+import { UserError } from '../../core/errors.js';
+import { registerSecret } from '../../core/redact.js';
+import { connectFailure, lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
+import { createIndexSql, createTableSql, historyDeleteSql, historyInsertSql, type Quoting } from '../sql-common.js';
+import { perOperation, reversed, transactionScript } from '../sql-common.js';
+
+const q: Quoting = {
+  ident: (name) => `\`${name.replace(/`/g, '``')}\``,
+  table: (ref) => (ref.schema ? `\`${ref.schema}\`.\`${ref.name}\`` : `\`${ref.name}\``),
+  literal: (value) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`,
+};
+const LOCK_NAME = '__EFMigrationsLock';
+
+/** Pomelo writes the character set on every string column. */
+function storeType(type: string): string {
+  return /^(varchar|char|longtext|text|mediumtext|tinytext)\b/i.test(type) ? `${type} CHARACTER SET utf8mb4` : type;
+}
+
+async function settings(connectionString: string) {
+  const map = await parseConnectionString(connectionString);
+  const host = pick(map, 'server', 'host', 'data source', 'datasource', 'address', 'addr', 'network address') ?? 'localhost';
+  const port = Number(pick(map, 'port') ?? 3306);
+  const database = pick(map, 'database', 'initial catalog');
+  const user = pick(map, 'user id', 'userid', 'uid', 'user', 'username', 'user name');
+  const password = pick(map, 'password', 'pwd');
+  registerSecret(password);
+  return { host, port, database, user, password };
+}
+
+export const mysqlDialect: Dialect = {
+  provider: 'mysql',
+  label: 'MySQL/MariaDB',
+  async target(connectionString) {
+    const s = await settings(connectionString);
+    return { provider: 'mysql', display: `${s.host}:${s.port}/${s.database ?? ''}${s.user ? ` as ${s.user}` : ''}` };
+  },
+  async open(connectionString, _baseDir, options) {
+    const s = await settings(connectionString);
+    const mysql = await import('mysql2');
+    const { Kysely, MysqlDialect } = await import('kysely');
+    const config = {
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.user,
+      password: s.password,
+      connectTimeout: options.connectTimeoutMs,
+      connectionLimit: 2,
+      multipleStatements: false,
+    };
+    const probe = mysql.createConnection(config);
+    try {
+      await probe.promise().connect();
+    } catch (error) {
+      probe.destroy();
+      throw new UserError(`cannot connect to MySQL/MariaDB at ${s.host}:${s.port} (database ${s.database ?? '?'}, user ${s.user ?? '?'}): ${connectFailure(error)}`, {
+        hint: 'check the connection string, or pass --connection',
+      });
+    }
+    await probe.promise().end();
+    return new Kysely<any>({ dialect: new MysqlDialect({ pool: mysql.createPool(config) }) });
+  },
+  async tableExists(db, table) {
+    const rows = await sql<{ found: number }>`
+      select 1 as found from information_schema.TABLES
+      where TABLE_SCHEMA = coalesce(${table.schema}, database()) and TABLE_NAME = ${table.name}`.execute(db);
+    return rows.rows.length > 0;
+  },
+  async columns(db: Kysely<any>, table: TableRef): Promise<ColumnInfo[]> {
+    const rows = await sql<{ name: string; type: string; nullable: string; def: string | null }>`
+      select COLUMN_NAME as name, COLUMN_TYPE as type, IS_NULLABLE as nullable, COLUMN_DEFAULT as def
+      from information_schema.COLUMNS
+      where TABLE_SCHEMA = coalesce(${table.schema}, database()) and TABLE_NAME = ${table.name}
+      order by ORDINAL_POSITION`.execute(db);
+    return rows.rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable === 'YES', default: r.def }));
+  },
+  maxLength: lengthOf,
+  async shape(db, table): Promise<TableShape> {
+    const columns = await this.columns(db, table);
+    const keys = await sql<{ name: string; type: string; col: string; ref_table: string | null; ref_col: string | null; on_delete: string | null }>`
+      select tc.CONSTRAINT_NAME as name, tc.CONSTRAINT_TYPE as type, k.COLUMN_NAME as col,
+             k.REFERENCED_TABLE_NAME as ref_table, k.REFERENCED_COLUMN_NAME as ref_col, rc.DELETE_RULE as on_delete
+      from information_schema.TABLE_CONSTRAINTS tc
+      join information_schema.KEY_COLUMN_USAGE k
+        on k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA and k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME and k.TABLE_NAME = tc.TABLE_NAME
+      left join information_schema.REFERENTIAL_CONSTRAINTS rc
+        on rc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA and rc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+      where tc.TABLE_SCHEMA = coalesce(${table.schema}, database()) and tc.TABLE_NAME = ${table.name}
+        and tc.CONSTRAINT_TYPE in ('PRIMARY KEY', 'FOREIGN KEY')
+      order by tc.CONSTRAINT_NAME, k.ORDINAL_POSITION`.execute(db);
+    const pkCols = keys.rows.filter((r) => r.type === 'PRIMARY KEY').map((r) => r.col);
+    const fks = new Map<string, TableShape['foreignKeys'][number]>();
+    for (const r of keys.rows.filter((x) => x.type === 'FOREIGN KEY')) {
+      const fk = fks.get(r.name) ?? { name: r.name, columns: [], principalTable: r.ref_table ?? '', principalColumns: [], onDelete: r.on_delete ?? '' };
+      fk.columns.push(r.col);
+      fk.principalColumns.push(r.ref_col ?? '');
+      fks.set(r.name, fk);
+    }
+    const stats = await sql<{ name: string; non_unique: number; col: string }>`
+      select INDEX_NAME as name, NON_UNIQUE as non_unique, COLUMN_NAME as col from information_schema.STATISTICS
+      where TABLE_SCHEMA = coalesce(${table.schema}, database()) and TABLE_NAME = ${table.name} and INDEX_NAME <> 'PRIMARY'
+      order by INDEX_NAME, SEQ_IN_INDEX`.execute(db);
+    const indexes = new Map<string, TableShape['indexes'][number]>();
+    for (const r of stats.rows) {
+      const ix = indexes.get(r.name) ?? { name: r.name, columns: [], unique: Number(r.non_unique) === 0 };
+      ix.columns.push(r.col);
+      indexes.set(r.name, ix);
+    }
+    return {
+      columns,
+      primaryKey: pkCols.length ? { name: 'PRIMARY', columns: pkCols } : null,
+      foreignKeys: [...fks.values()],
+      indexes: [...indexes.values()],
+    };
+  },
+
+  // MySQL and MariaDB commit every DDL statement on their own: the steps are ordered so that a re-run completes them.
+  transactionalDdl: false,
+  quoteTable: (ref) => q.table(ref),
+  up: (ops) => perOperation(ops, (op) => {
+    switch (op.kind) {
+      case 'createTable':
+        return [createTableSql(q, op, (c) => `${q.ident(c.name)} ${storeType(c.type)}${c.nullable ? ' NULL' : ' NOT NULL'}`, ' CHARACTER SET=utf8mb4')];
+      case 'createIndex':
+        return [createIndexSql(q, op)];
+      case 'alterColumn':
+        return [`ALTER TABLE ${q.table(op.table)} MODIFY COLUMN ${q.ident(op.column.name)} ${storeType(op.column.type)}${op.column.nullable ? ' NULL' : ' NOT NULL'};`];
+    }
+  }),
+  down: (ops) => reversed(ops, (op) => {
+    switch (op.kind) {
+      case 'createTable':
+        return [`DROP TABLE ${q.table(op.table)};`];
+      case 'createIndex':
+        return [];
+      case 'alterColumn':
+        return [`ALTER TABLE ${q.table(op.table)} MODIFY COLUMN ${q.ident(op.column.name)} ${storeType(op.old.type)}${op.old.nullable ? ' NULL' : ' NOT NULL'};`];
+    }
+  }),
+  historyCreate(history) {
+    return `CREATE TABLE IF NOT EXISTS ${q.table(history)} (\n    \`MigrationId\` varchar(150) CHARACTER SET utf8mb4 NOT NULL,\n    \`ProductVersion\` varchar(32) CHARACTER SET utf8mb4 NOT NULL,\n    CONSTRAINT \`PK___EFMigrationsHistory\` PRIMARY KEY (\`MigrationId\`)\n) CHARACTER SET=utf8mb4;`;
+  },
+  historyInsert: (history, id, version) => historyInsertSql(q, history, id, version),
+  historyDelete: (history, id) => historyDeleteSql(q, history, id),
+  guardScript(history, id, statements, applied) {
+    // As Pomelo's idempotent scripts do: a temporary procedure per statement that checks the history first.
+    return statements.map((statement) =>
+      [
+        'DROP PROCEDURE IF EXISTS MigrationsScript;',
+        'DELIMITER //',
+        'CREATE PROCEDURE MigrationsScript()',
+        'BEGIN',
+        `    IF ${applied ? '' : 'NOT '}EXISTS(SELECT 1 FROM ${q.table(history)} WHERE \`MigrationId\` = ${q.literal(id)}) THEN`,
+        `    ${statement.split('\n').join('\n    ')}`,
+        '    END IF;',
+        'END //',
+        'DELIMITER ;',
+        'CALL MigrationsScript();',
+        'DROP PROCEDURE MigrationsScript;',
+      ].join('\n'),
+    );
+  },
+  scriptBatch: (statements) => transactionScript('START TRANSACTION;', statements),
+  async tooLong(db, table, column, length, keyColumn) {
+    const where = sql`char_length(${sql.raw(q.ident(column))}) > ${length}`;
+    const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(q.table(table))} where ${where}`.execute(db);
+    const keys = await sql<{ k: unknown }>`select ${sql.raw(q.ident(keyColumn))} as k from ${sql.raw(q.table(table))} where ${where} limit 5`.execute(db);
+    return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
+  },
+
+
+  /** GET_LOCK on one session, checked (1 acquired, 0 timed out, NULL error), released at the end. */
+  async withMigrationLock(db, options, fn) {
+    return db.connection().execute(async (conn) => {
+      const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+      const got = await sql<{ r: number | null }>`select get_lock(${LOCK_NAME}, ${seconds}) as r`.execute(conn);
+      const r = got.rows[0]?.r;
+      if (r !== 1 && Number(r) !== 1) {
+        const holder = await sql<{ ID: number; USER: string; HOST: string; TIME: number }>`
+          select p.ID, p.USER, p.HOST, p.TIME from information_schema.PROCESSLIST p where p.ID = is_used_lock(${LOCK_NAME})`.execute(conn);
+        const h = holder.rows[0];
+        throw new UserError(
+          r === null
+            ? `could not take the migration lock ${LOCK_NAME} (GET_LOCK returned NULL)`
+            : `timed out after ${seconds}s waiting for the migration lock ${LOCK_NAME}, held by ${h ? `connection ${h.ID} (user ${h.USER} from ${h.HOST}, ${h.TIME}s)` : 'another session'}`,
+          { hint: 'wait for the other migration to finish, or raise --lock-timeout' },
+        );
+      }
+      try {
+        return await fn(conn);
+      } finally {
+        await sql`select release_lock(${LOCK_NAME})`.execute(conn).catch(() => undefined);
+      }
+    });
+  },
+};

@@ -1,0 +1,181 @@
+import { sql, type Kysely } from 'kysely';
+import { UserError } from '../../core/errors.js';
+import { registerSecret } from '../../core/redact.js';
+import { connectFailure, lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
+import { ansiQuoting, createIndexSql, createTableSql, historyDeleteSql, historyInsertSql } from '../sql-common.js';
+import { perOperation, reversed, transactionScript } from '../sql-common.js';
+
+const q = ansiQuoting(true);
+
+async function settings(connectionString: string) {
+  const map = await parseConnectionString(connectionString);
+  const host = pick(map, 'host', 'server', 'data source') ?? 'localhost';
+  const port = Number(pick(map, 'port') ?? 5432);
+  const database = pick(map, 'database', 'db', 'initial catalog');
+  const user = pick(map, 'username', 'user id', 'userid', 'user name', 'user', 'uid');
+  const password = pick(map, 'password', 'pwd');
+  registerSecret(password);
+  const sslMode = (pick(map, 'ssl mode', 'sslmode') ?? 'prefer').toLowerCase();
+  return { host, port, database, user, password, sslMode };
+}
+
+export const postgresDialect: Dialect = {
+  provider: 'postgres',
+  label: 'PostgreSQL',
+  async target(connectionString) {
+    const s = await settings(connectionString);
+    return { provider: 'postgres', display: `${s.host}:${s.port}/${s.database ?? ''}${s.user ? ` as ${s.user}` : ''}` };
+  },
+  async open(connectionString, _baseDir, options) {
+    const s = await settings(connectionString);
+    const { default: pg } = await import('pg');
+    const { Kysely, PostgresDialect } = await import('kysely');
+    const config = {
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.user,
+      password: s.password,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      ssl: s.sslMode === 'require' || s.sslMode === 'verify-full' || s.sslMode === 'verify-ca' ? { rejectUnauthorized: s.sslMode !== 'require' } : undefined,
+      max: 2,
+    };
+    // Connect once up front so that a wrong password or an unreachable host fails here, clearly.
+    const probe = new pg.Client(config);
+    try {
+      await probe.connect();
+    } catch (error) {
+      await probe.end().catch(() => undefined);
+      throw new UserError(`cannot connect to PostgreSQL at ${s.host}:${s.port} (database ${s.database ?? '?'}, user ${s.user ?? '?'}): ${connectFailure(error)}`, {
+        hint: 'check the connection string, or pass --connection',
+      });
+    }
+    await probe.end();
+    return new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
+  },
+  async tableExists(db, table) {
+    const rows = await sql<{ found: number }>`
+      select 1 as found from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relname = ${table.name} and c.relkind in ('r', 'p')
+        and n.nspname = coalesce(${table.schema}, current_schema())`.execute(db);
+    return rows.rows.length > 0;
+  },
+  async columns(db: Kysely<any>, table: TableRef): Promise<ColumnInfo[]> {
+    const rows = await sql<{ name: string; type: string; nullable: boolean; default: string | null }>`
+      select a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
+             not a.attnotnull as nullable, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as default
+      from pg_catalog.pg_attribute a
+      join pg_catalog.pg_class c on c.oid = a.attrelid
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where c.relname = ${table.name} and n.nspname = coalesce(${table.schema}, current_schema())
+        and a.attnum > 0 and not a.attisdropped
+      order by a.attnum`.execute(db);
+    return rows.rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable, default: r.default }));
+  },
+  maxLength: lengthOf,
+  async shape(db, table): Promise<TableShape> {
+    const columns = await this.columns(db, table);
+    const constraints = await sql<{ name: string; type: string; columns: string[]; ref_table: string | null; ref_columns: string[] | null; on_delete: string }>`
+      select con.conname as name, con.contype as type,
+             array(select a.attname from unnest(con.conkey) with ordinality k(n, i) join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.i)::text[] as columns,
+             rt.relname as ref_table,
+             array(select a.attname from unnest(con.confkey) with ordinality k(n, i) join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i)::text[] as ref_columns,
+             con.confdeltype as on_delete
+      from pg_catalog.pg_constraint con
+      join pg_catalog.pg_class c on c.oid = con.conrelid
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      left join pg_catalog.pg_class rt on rt.oid = con.confrelid
+      where c.relname = ${table.name} and n.nspname = coalesce(${table.schema}, current_schema()) and con.contype in ('p', 'f')
+      order by con.conname`.execute(db);
+    const deleteRules: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+    const pk = constraints.rows.find((r) => r.type === 'p');
+    const indexes = await sql<{ name: string; unique: boolean; columns: string[] }>`
+      select i.relname as name, x.indisunique as unique,
+             array(select a.attname from unnest(x.indkey) with ordinality k(n, o) join pg_catalog.pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.n order by k.o)::text[] as columns
+      from pg_catalog.pg_index x
+      join pg_catalog.pg_class i on i.oid = x.indexrelid
+      join pg_catalog.pg_class c on c.oid = x.indrelid
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relname = ${table.name} and n.nspname = coalesce(${table.schema}, current_schema()) and not x.indisprimary
+      order by i.relname`.execute(db);
+    return {
+      columns,
+      primaryKey: pk ? { name: pk.name, columns: pk.columns } : null,
+      foreignKeys: constraints.rows
+        .filter((r) => r.type === 'f')
+        .map((r) => ({ name: r.name, columns: r.columns, principalTable: r.ref_table ?? '', principalColumns: r.ref_columns ?? [], onDelete: deleteRules[r.on_delete] ?? r.on_delete })),
+      indexes: indexes.rows.map((r) => ({ name: r.name, columns: r.columns, unique: r.unique })),
+    };
+  },
+
+  transactionalDdl: true,
+  quoteTable: (ref) => q.table(ref),
+  up: (ops) => perOperation(ops, (op) => {
+    switch (op.kind) {
+      case 'createTable':
+        return [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`)];
+      case 'createIndex':
+        return [createIndexSql(q, op)];
+      case 'alterColumn':
+        return [`ALTER TABLE ${q.table(op.table)} ALTER COLUMN ${q.ident(op.column.name)} TYPE ${op.column.type};`];
+    }
+  }),
+  down: (ops) => reversed(ops, (op) => {
+    switch (op.kind) {
+      case 'createTable':
+        return [`DROP TABLE ${q.table(op.table)};`];
+      case 'createIndex':
+        return [];
+      case 'alterColumn':
+        return [`ALTER TABLE ${q.table(op.table)} ALTER COLUMN ${q.ident(op.column.name)} TYPE ${op.old.type};`];
+    }
+  }),
+  historyCreate(history) {
+    return `CREATE TABLE IF NOT EXISTS ${q.table(history)} (\n    "MigrationId" character varying(150) NOT NULL,\n    "ProductVersion" character varying(32) NOT NULL,\n    CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY ("MigrationId")\n);`;
+  },
+  historyInsert: (history, id, version) => historyInsertSql(q, history, id, version),
+  historyDelete: (history, id) => historyDeleteSql(q, history, id),
+  guardScript(history, id, statements, applied) {
+    // EF's idempotent scripts: a DO block per statement that checks the history table first.
+    return statements.map(
+      (statement) =>
+        `DO $EF$\nBEGIN\n    IF ${applied ? '' : 'NOT '}EXISTS(SELECT 1 FROM ${q.table(history)} WHERE "MigrationId" = ${q.literal(id)}) THEN\n    ${statement.split('\n').join('\n    ')}\n    END IF;\nEND $EF$;`,
+    );
+  },
+  scriptBatch: (statements) => transactionScript('START TRANSACTION;', statements),
+  async tooLong(db, table, column, length, keyColumn) {
+    const where = sql`length(${sql.raw(q.ident(column))}) > ${length}`;
+    const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(q.table(table))} where ${where}`.execute(db);
+    const keys = await sql<{ k: unknown }>`select ${sql.raw(q.ident(keyColumn))} as k from ${sql.raw(q.table(table))} where ${where} limit 5`.execute(db);
+    return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
+  },
+
+
+  /**
+   * EF Core 9+ on PostgreSQL: LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE inside the migration
+   * transaction. We take the same lock, with lock_timeout as the bound, and name the holder when it runs out.
+   */
+  async withMigrationLock(db, options, fn) {
+    try {
+      return await db.transaction().execute(async (tx) => {
+        await sql.raw(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(options.timeoutMs))}ms'`).execute(tx);
+        await sql.raw(`LOCK TABLE ${q.table(options.history)} IN ACCESS EXCLUSIVE MODE`).execute(tx);
+        await sql.raw(`SET LOCAL lock_timeout = 0`).execute(tx);
+        return fn(tx);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '55P03') {
+        const holders = await sql<{ pid: number; usename: string; application_name: string; client_addr: string | null }>`
+          select a.pid, a.usename, a.application_name, host(a.client_addr) as client_addr
+          from pg_catalog.pg_locks l join pg_catalog.pg_stat_activity a on a.pid = l.pid
+          where l.relation = ${q.table(options.history)}::regclass and l.granted and a.pid <> pg_backend_pid()`.execute(db);
+        const who = holders.rows.map((h) => `pid ${h.pid} (user ${h.usename}${h.application_name ? `, application '${h.application_name}'` : ''}${h.client_addr ? `, from ${h.client_addr}` : ''})`).join(', ');
+        throw new UserError(`timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for the migration lock on __EFMigrationsHistory, held by ${who || 'another session'}`, {
+          hint: 'wait for the other migration to finish, or raise --lock-timeout',
+        });
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,190 @@
+/**
+ * Plans AddPasskeySupport for one database: reads where the database stands (under the lock when applying, plainly
+ * for --check), and lists the steps that remain, each with its SQL. No side effects.
+ */
+import type { Kysely } from 'kysely';
+import type { ColumnInfo, Dialect, TableRef, TableShape } from '../db/dialect.js';
+import type { ProjectFacts } from '../read/project/index.js';
+import type { ProviderName } from '../read/facts.js';
+import {
+  BUILTIN_EF_VERSION,
+  canonicalType,
+  isPasskeyMigrationId,
+  newMigrationId,
+  planPasskeyMigration,
+  sameType,
+  type CreateIndexOp,
+  type CreateTableOp,
+  type MigrationDefinition,
+  type Operation,
+} from './passkey-migration.js';
+
+export const HISTORY: TableRef = { name: '__EFMigrationsHistory', schema: null };
+
+export interface DbState {
+  historyExists: boolean;
+  appliedMigrations: string[];
+  /** the AddPasskeySupport id recorded in the history, if any */
+  appliedId: string | null;
+  passkeys: 'absent' | 'complete' | 'missing-index' | 'mismatch';
+  problems: string[];
+  columns: Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>>;
+}
+
+export type StepKind = 'alterColumn' | 'createTable' | 'createIndex' | 'history';
+
+export interface DbStep {
+  kind: StepKind;
+  description: string;
+  statements: string[];
+  op?: Operation;
+}
+
+export interface DbPlan {
+  definition: MigrationDefinition;
+  state: DbState;
+  status: 'up-to-date' | 'pending' | 'blocked';
+  steps: DbStep[];
+  /** why the plan cannot be applied as is (status blocked) */
+  blockers: string[];
+}
+
+export interface DbPlanInputs {
+  facts: ProjectFacts;
+  provider: ProviderName;
+  keepExistingColumns: boolean;
+}
+
+export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts, expected?: MigrationDefinition): Promise<DbState> {
+  const tables = facts.identity.tables;
+  const historyExists = await dialect.tableExists(db, HISTORY);
+  let appliedMigrations: string[] = [];
+  if (historyExists) {
+    const { sql } = await import('kysely');
+    const rows = await sql<{ MigrationId: string }>`select ${sql.ref('MigrationId')} from ${sql.table(HISTORY.name)} order by ${sql.ref('MigrationId')}`.execute(db);
+    appliedMigrations = rows.rows.map((r) => r.MigrationId);
+  }
+  const columns: DbState['columns'] = {};
+  for (const role of ['users', 'userLogins', 'userTokens'] as const) {
+    if (await dialect.tableExists(db, tables[role])) columns[role] = await dialect.columns(db, tables[role]);
+  }
+  let passkeys: DbState['passkeys'] = 'absent';
+  let problems: string[] = [];
+  if (await dialect.tableExists(db, tables.userPasskeys)) {
+    const shape = await dialect.shape(db, tables.userPasskeys);
+    const definition = expected ?? (await definitionFor({ facts, provider: dialect.provider, keepExistingColumns: true }, { appliedMigrations, columns }));
+    problems = compareShape(dialect.provider, shape, definition);
+    const indexOnly = problems.length === 1 && problems[0]!.startsWith('index ');
+    passkeys = problems.length === 0 ? 'complete' : indexOnly ? 'missing-index' : 'mismatch';
+  }
+  return { historyExists, appliedMigrations, appliedId: appliedMigrations.find(isPasskeyMigrationId) ?? null, passkeys, problems, columns };
+}
+
+/** The migration id shared with the EF migration files: the project's, else the database's, else a new one. */
+export function migrationIdFor(facts: ProjectFacts, appliedMigrations: string[]): string {
+  return facts.migrations?.migrations.find(isPasskeyMigrationId) ?? appliedMigrations.find(isPasskeyMigrationId) ?? newMigrationId();
+}
+
+/** The EF Core version that writes the history row: the project's EF Core 10+ package, else our built-in one. */
+export function productVersionFor(facts: ProjectFacts): string {
+  const versions = [facts.msbuild, ...facts.references]
+    .flatMap((p) => p.packages)
+    .filter((p) => /^Microsoft\.EntityFrameworkCore(\.|$)/i.test(p.id) && p.version && /^\d+\.\d+\.\d+/.test(p.version))
+    .map((p) => p.version!)
+    .filter((v) => Number(v.split('.')[0]) >= 10)
+    .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
+  return versions[0] ?? BUILTIN_EF_VERSION;
+}
+
+export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, 'appliedMigrations' | 'columns'>): Promise<MigrationDefinition> {
+  const { facts } = inputs;
+  const configuredKeys = facts.maxLengthForKeys.configured;
+  return planPasskeyMigration({
+    provider: inputs.provider,
+    keyType: facts.identity.keyType,
+    tables: facts.identity.tables,
+    id: migrationIdFor(facts, state.appliedMigrations),
+    productVersion: productVersionFor(facts),
+    keepExistingColumns: inputs.keepExistingColumns,
+    existingColumns: state.columns,
+    // On Version3, MaxLengthForKeys 0 means 128.
+    maxLengthForKeys: configuredKeys && configuredKeys > 0 ? configuredKeys : 128,
+  });
+}
+
+export async function planDatabase(db: Kysely<any>, dialect: Dialect, inputs: DbPlanInputs): Promise<DbPlan> {
+  const first = await readDbState(db, dialect, inputs.facts);
+  const definition = await definitionFor(inputs, first);
+  const state = await readDbState(db, dialect, inputs.facts, definition);
+  return stepsFor(definition, state, dialect);
+}
+
+export function stepsFor(definition: MigrationDefinition, state: DbState, dialect: Dialect): DbPlan {
+  const blockers: string[] = [];
+  const table = (ref: TableRef) => (ref.schema ? `${ref.schema}.${ref.name}` : ref.name);
+  if (state.appliedId) {
+    if (state.passkeys === 'absent') blockers.push(`the history records ${state.appliedId} but ${table(definition.operations.find((o) => o.kind === 'createTable')!.table)} does not exist`);
+    else if (state.passkeys === 'mismatch') blockers.push(`the passkeys table differs from what EF Core creates: ${state.problems.join('; ')}`);
+    return { definition, state, status: blockers.length ? 'blocked' : 'up-to-date', steps: [], blockers };
+  }
+  if (state.passkeys === 'mismatch') {
+    blockers.push(`${table(definition.operations.find((o) => o.kind === 'createTable')!.table)} exists but differs from what EF Core creates: ${state.problems.join('; ')}`);
+  }
+  const remaining = definition.operations.filter((op) => {
+    if (op.kind === 'createTable') return state.passkeys === 'absent';
+    if (op.kind === 'createIndex') return state.passkeys === 'absent' || state.passkeys === 'missing-index';
+    return true; // column changes were planned from the current columns: only those not yet in shape are here
+  });
+  const steps: DbStep[] = dialect.up(remaining).map(({ op, statements }) => ({ kind: op.kind, op, statements, description: describe(op) }));
+  steps.push({
+    kind: 'history',
+    description: `record ${definition.id} (EF Core ${definition.productVersion}) in __EFMigrationsHistory`,
+    statements: [dialect.historyInsert(HISTORY, definition.id, definition.productVersion)],
+  });
+  return { definition, state, status: blockers.length ? 'blocked' : 'pending', steps, blockers };
+}
+
+export function describe(op: Operation): string {
+  const t = (ref: TableRef) => (ref.schema ? `${ref.schema}.${ref.name}` : ref.name);
+  switch (op.kind) {
+    case 'alterColumn':
+      return `change ${t(op.table)}.${op.column.name} from ${op.old.type} to ${op.column.type}`;
+    case 'createTable':
+      return `create table ${t(op.table)}`;
+    case 'createIndex':
+      return `create index ${op.name} on ${t(op.table)}`;
+  }
+}
+
+/** Differences between a passkeys table in the database and the one the definition creates. */
+export function compareShape(provider: ProviderName, shape: TableShape, definition: MigrationDefinition): string[] {
+  const create = definition.operations.find((o): o is CreateTableOp => o.kind === 'createTable')!;
+  const index = definition.operations.find((o): o is CreateIndexOp => o.kind === 'createIndex')!;
+  const problems: string[] = [];
+  for (const want of create.columns) {
+    const have = shape.columns.find((c) => c.name === want.name);
+    if (!have) {
+      problems.push(`column ${want.name} is missing`);
+      continue;
+    }
+    const haveType = canonicalType(provider, have.type);
+    const jsonAlias = provider === 'mysql' && want.type === 'json' && haveType === 'longtext';
+    if (!sameType(haveType, want.type) && !jsonAlias) problems.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
+    if (have.nullable !== want.nullable) problems.push(`column ${want.name} is ${have.nullable ? '' : 'not '}nullable`);
+  }
+  for (const have of shape.columns) if (!create.columns.some((c) => c.name === have.name)) problems.push(`unexpected column ${have.name}`);
+  if (!shape.primaryKey || shape.primaryKey.columns.join(',') !== create.primaryKey.columns.join(',')) {
+    problems.push(`primary key is ${shape.primaryKey ? `(${shape.primaryKey.columns.join(', ')})` : 'missing'}, expected (${create.primaryKey.columns.join(', ')})`);
+  }
+  for (const fk of create.foreignKeys) {
+    const have = shape.foreignKeys.find((f) => f.columns.join(',') === fk.columns.join(','));
+    if (!have) problems.push(`foreign key ${fk.name} is missing`);
+    else if (have.principalTable !== fk.principal.name || !/cascade/i.test(have.onDelete)) {
+      problems.push(`foreign key on ${fk.columns.join(', ')} references ${have.principalTable} ON DELETE ${have.onDelete}, expected ${fk.principal.name} ON DELETE CASCADE`);
+    }
+  }
+  if (!shape.indexes.some((ix) => ix.name === index.name && ix.columns.join(',') === index.columns.join(','))) {
+    problems.push(`index ${index.name} is missing`);
+  }
+  return problems;
+}

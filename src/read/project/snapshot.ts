@@ -1,0 +1,28 @@
+/**
+ * Column facts from the EF model snapshot (generated code of a fixed shape), for planning without a database
+ * (`db update --script`): the store types EF recorded for the columns Version3 may reshape.
+ */
+import { readFileSync } from 'node:fs';
+import type { ColumnInfo } from '../../db/dialect.js';
+import type { ProviderName } from '../facts.js';
+import type { ProjectFacts } from './index.js';
+
+const UNBOUNDED_STRING: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserver: 'nvarchar(max)', postgres: 'text', mysql: 'longtext' };
+
+export function snapshotColumns(facts: ProjectFacts, provider: ProviderName): Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> {
+  const wanted = { users: ['PhoneNumber'], userLogins: ['LoginProvider', 'ProviderKey'], userTokens: ['LoginProvider', 'Name'] } as const;
+  const text = facts.migrations ? readFileSync(facts.migrations.snapshotFile, 'utf8') : '';
+  const blocks = text.split(/modelBuilder\.Entity\("/).slice(1);
+  const out: Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> = {};
+  for (const [role, columns] of Object.entries(wanted) as [keyof typeof wanted, readonly string[]][]) {
+    const tableName = facts.identity.tables[role].name;
+    const block = blocks.find((b) => new RegExp(`\\.ToTable\\("${tableName}"`).test(b) && /b\.Property</.test(b));
+    out[role] = columns.map((name) => {
+      const property = block ? new RegExp(`b\\.Property<[^>]+>\\("${name}"\\)([^;]*);`).exec(block)?.[1] ?? '' : '';
+      const type = /HasColumnType\("([^"]+)"\)/.exec(property)?.[1] ?? UNBOUNDED_STRING[provider];
+      const required = /IsRequired\(\)/.test(property) || role !== 'users';
+      return { name, type, nullable: !required, default: null };
+    });
+  }
+  return out;
+}
