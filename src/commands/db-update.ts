@@ -22,7 +22,7 @@ export async function dbUpdate(options: DbUpdateOptions, out: Output): Promise<n
     const plan = stepsFor(await definitionFor(inputs, state), state, ctx.dialect);
     const statements = plan.steps.flatMap((s) => s.statements);
     const body = options.idempotent ? ctx.dialect.guardScript(HISTORY, plan.definition.id, statements, false) : statements;
-    const text = ctx.dialect.scriptBatch(body);
+    const text = ctx.dialect.scriptBatch(body, options.idempotent);
     if (out.json) out.document({ command: 'db update', status: 'script', migration: migrationOf(plan), provider: ctx.provider, script: text });
     else out.line(text);
     return ExitCode.ok;

@@ -81,8 +81,8 @@ export interface Dialect {
   historyDelete(history: TableRef, id: string): string;
   /** wraps statements so a script skips them once the migration is recorded (EF's idempotent scripts) */
   guardScript(history: TableRef, id: string, statements: string[], applied: boolean): string[];
-  /** separator between statements of a script */
-  scriptBatch(statements: string[]): string;
+  /** a whole script: the statements in one transaction, spaced as EF spaces them */
+  scriptBatch(statements: string[], idempotent?: boolean): string;
   /** how many rows hold a value in column longer than length, and the keys of the first few */
   tooLong(db: Kysely<any>, table: TableRef, column: string, length: number, keyColumn: string): Promise<{ count: number; keys: string[] }>;
   /**

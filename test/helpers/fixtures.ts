@@ -61,6 +61,27 @@ export async function createPostgres(script: string): Promise<{ connectionString
   };
 }
 
+/** A copy of a PostgreSQL database (CREATE DATABASE ... TEMPLATE), rows included. */
+export async function copyPostgres(template: string): Promise<{ connectionString: string; database: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const base = parse(process.env.PKM_PG!);
+  const database = `pkm_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database: 'postgres' });
+  await admin.connect();
+  await admin.query(`create database ${database} template ${template}`);
+  await admin.end();
+  return {
+    database,
+    connectionString: `${process.env.PKM_PG};Database=${database}`,
+    async drop() {
+      const c = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database: 'postgres' });
+      await c.connect();
+      await c.query(`drop database if exists ${database} with (force)`);
+      await c.end();
+    },
+  };
+}
+
 export async function createMysql(script: string): Promise<{ connectionString: string; database: string; drop(): Promise<void> }> {
   const mysql = await import('mysql2/promise');
   const base = parse(process.env.PKM_MYSQL!);

@@ -143,7 +143,9 @@ export const postgresDialect: Dialect = {
         `DO $EF$\nBEGIN\n    IF ${applied ? '' : 'NOT '}EXISTS(SELECT 1 FROM ${q.table(history)} WHERE "MigrationId" = ${q.literal(id)}) THEN\n    ${statement.split('\n').join('\n    ')}\n    END IF;\nEND $EF$;`,
     );
   },
-  scriptBatch: (statements) => transactionScript('START TRANSACTION;', statements),
+  // EF spaces its idempotent PostgreSQL scripts differently: a blank line after START TRANSACTION, none before COMMIT.
+  scriptBatch: (statements, idempotent) =>
+    idempotent ? `START TRANSACTION;\n\n${statements.join('\n\n')}\nCOMMIT;\n` : transactionScript('START TRANSACTION;', statements),
   async tooLong(db, table, column, length, keyColumn) {
     const where = sql`length(${sql.raw(q.ident(column))}) > ${length}`;
     const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(q.table(table))} where ${where}`.execute(db);

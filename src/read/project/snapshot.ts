@@ -2,7 +2,8 @@
  * Column facts from the EF model snapshot (generated code of a fixed shape), for planning without a database
  * (`db update --script`): the store types EF recorded for the columns Version3 may reshape.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { ColumnInfo } from '../../db/dialect.js';
 import type { ProviderName } from '../facts.js';
 import type { ProjectFacts } from './index.js';
@@ -11,7 +12,7 @@ const UNBOUNDED_STRING: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserv
 
 export function snapshotColumns(facts: ProjectFacts, provider: ProviderName): Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> {
   const wanted = { users: ['PhoneNumber'], userLogins: ['LoginProvider', 'ProviderKey'], userTokens: ['LoginProvider', 'Name'] } as const;
-  const text = facts.migrations ? readFileSync(facts.migrations.snapshotFile, 'utf8') : '';
+  const text = modelBeforePasskeys(facts);
   const blocks = text.split(/modelBuilder\.Entity\("/).slice(1);
   const out: Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> = {};
   for (const [role, columns] of Object.entries(wanted) as [keyof typeof wanted, readonly string[]][]) {
@@ -25,4 +26,19 @@ export function snapshotColumns(facts: ProjectFacts, provider: ProviderName): Pa
     });
   }
   return out;
+}
+
+/**
+ * The model as it was before AddPasskeySupport: the target model of the migration before it (its Designer.cs) when
+ * the project already has AddPasskeySupport, else the model snapshot.
+ */
+function modelBeforePasskeys(facts: ProjectFacts): string {
+  const m = facts.migrations;
+  if (!m) return '';
+  const index = m.migrations.findIndex((id) => /_AddPasskeySupport$/.test(id));
+  if (index > 0) {
+    const designer = path.join(m.folder, `${m.migrations[index - 1]}.Designer.cs`);
+    if (existsSync(designer)) return readFileSync(designer, 'utf8');
+  }
+  return readFileSync(m.snapshotFile, 'utf8');
 }
