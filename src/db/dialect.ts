@@ -132,6 +132,8 @@ export function connectFailure(error: unknown): string {
   const message = e?.message ?? String(error);
   if (e?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return 'connection refused (is the server running?)';
   if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return 'host not found';
+  // tedious wraps socket failures: ESOCKET with "Could not connect (sequence)"
+  if (e?.code === 'ESOCKET') return 'connection refused (is the server running?)';
   if (e?.code === 'ETIMEDOUT' || e?.code === 'ETIMEOUT' || /time(d)? ?out/i.test(message)) return 'timed out';
   if (e?.code === 'ER_ACCESS_DENIED_ERROR') return 'access denied (wrong user or password)';
   return message.split('\n')[0] ?? String(error);

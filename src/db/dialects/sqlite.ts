@@ -146,6 +146,8 @@ export const sqliteDialect: Dialect = {
   async withMigrationLock(db, options, fn) {
     const deadline = Date.now() + options.timeoutMs;
     return db.connection().execute(async (conn) => {
+      // SQLite's own wait for the write lock is the busy timeout: bound it by the lock timeout.
+      await sql.raw(`pragma busy_timeout = ${Math.max(0, Math.round(options.timeoutMs))}`).execute(conn);
       for (;;) {
         try {
           await sql`begin immediate`.execute(conn);
