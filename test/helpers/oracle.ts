@@ -8,53 +8,8 @@ import path from 'node:path';
 import { copyFixture } from './fixtures.js';
 import { dotnet, dotnetEf } from './dotnet.js';
 
-interface Edit {
-  file: string;
-  from: RegExp | string;
-  to: string;
-}
-
-const VERSION3 = 'options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;';
-
-const EDITS: Record<string, { project: string; startup?: string; edits: Edit[]; keepColumns?: Edit[] }> = {
-  'webapp-sqlite': {
-    project: '.',
-    edits: [
-      { file: 'SampleShop.csproj', from: /net8\.0/g, to: 'net10.0' },
-      { file: 'SampleShop.csproj', from: /8\.0\.34/g, to: '10.0.15' },
-      { file: 'Program.cs', from: 'options => options.SignIn.RequireConfirmedAccount = true)', to: `options => { options.SignIn.RequireConfirmedAccount = true; ${VERSION3} })` },
-    ],
-  },
-  'mvc-startup': {
-    project: '.',
-    edits: [
-      { file: 'Ledger.csproj', from: /net8\.0/g, to: 'net10.0' },
-      { file: 'Ledger.csproj', from: /8\.0\.34/g, to: '10.0.15' },
-      { file: 'Startup.cs', from: 'options.User.RequireUniqueEmail = true;', to: `options.User.RequireUniqueEmail = true;\n                ${VERSION3}` },
-    ],
-  },
-  'mvc-sqlserver': {
-    project: '.',
-    edits: [
-      { file: 'Ledger.csproj', from: /net9\.0/g, to: 'net10.0' },
-      { file: 'Ledger.csproj', from: /9\.0\.23/g, to: '10.0.15' },
-      { file: 'Startup.cs', from: 'options.User.RequireUniqueEmail = true;', to: `options.User.RequireUniqueEmail = true;\n                ${VERSION3}` },
-    ],
-  },
-  'guid-postgres': {
-    project: '.',
-    edits: [
-      { file: 'Crm.csproj', from: /net9\.0/g, to: 'net10.0' },
-      { file: 'Crm.csproj', from: /9\.0\.23/g, to: '10.0.15' },
-      { file: 'Crm.csproj', from: 'Version="9.0.4"', to: 'Version="10.0.1"' },
-      { file: 'Program.cs', from: 'o => o.SignIn.RequireConfirmedAccount = false)', to: `options => { options.SignIn.RequireConfirmedAccount = false; ${VERSION3} })` },
-    ],
-    // The app keeps PhoneNumber as it is: the model says so, and EF's migration then only adds the table.
-    keepColumns: [
-      { file: 'Data/CrmDbContext.cs', from: 'builder.HasDefaultSchema("auth");', to: 'builder.HasDefaultSchema("auth");\n        builder.Entity<ApplicationUser>().Property(u => u.PhoneNumber).Metadata.SetMaxLength(null);' },
-    ],
-  },
-};
+type Edit = [file: string, from: string, to: string];
+const EDITS = JSON.parse(readFileSync(path.join(__dirname, 'oracle-edits.json'), 'utf8')) as Record<string, { edits: Edit[]; keepColumns?: Edit[] }>;
 
 export interface OracleApp {
   dir: string;
@@ -65,11 +20,11 @@ export async function efOracleApp(fixture: string, options: { keepExistingColumn
   const spec = EDITS[fixture];
   if (!spec) throw new Error(`no oracle edits for ${fixture}`);
   const dir = copyFixture(fixture);
-  for (const edit of [...spec.edits, ...(options.keepExistingColumns ? spec.keepColumns ?? [] : [])]) {
-    const file = path.join(dir, edit.file);
+  for (const [name, from, to] of [...spec.edits, ...(options.keepExistingColumns ? spec.keepColumns ?? [] : [])]) {
+    const file = path.join(dir, name);
     const text = readFileSync(file, 'utf8');
-    const next = text.replace(edit.from, edit.to);
-    if (next === text) throw new Error(`oracle edit did not apply to ${edit.file}: ${String(edit.from)}`);
+    const next = text.split(from).join(to);
+    if (next === text) throw new Error(`oracle edit did not apply to ${name}: ${from}`);
     writeFileSync(file, next);
   }
   await dotnet(['restore'], dir);
