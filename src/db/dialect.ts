@@ -20,6 +20,8 @@ export interface ColumnInfo {
   type: string;
   nullable: boolean;
   default: string | null;
+  /** the model's maximum length, where the column facts come from EF's model rather than the database */
+  modelMaxLength?: number | null;
 }
 
 export interface TableShape {

@@ -122,7 +122,11 @@ export function planPasskeyMigration(inputs: PlanInputs): MigrationDefinition {
         kind: 'alterColumn',
         table: tables[role],
         column: { name: column, clrType: 'string', type: target, maxLength: length, nullable: current.nullable },
-        old: { type: canonicalType(provider, current.type), maxLength: lengthOf(current.type), nullable: current.nullable },
+        old: {
+          type: canonicalType(provider, current.type),
+          maxLength: current.modelMaxLength !== undefined ? current.modelMaxLength ?? undefined : lengthOf(current.type),
+          nullable: current.nullable,
+        },
       });
     }
   }

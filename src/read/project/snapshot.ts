@@ -22,7 +22,8 @@ export function snapshotColumns(facts: ProjectFacts, provider: ProviderName): Pa
       const property = block ? new RegExp(`b\\.Property<[^>]+>\\("${name}"\\)([^;]*);`).exec(block)?.[1] ?? '' : '';
       const type = /HasColumnType\("([^"]+)"\)/.exec(property)?.[1] ?? UNBOUNDED_STRING[provider];
       const required = /IsRequired\(\)/.test(property) || role !== 'users';
-      return { name, type, nullable: !required, default: null };
+      const maxLength = /HasMaxLength\((\d+)\)/.exec(property)?.[1];
+      return { name, type, nullable: !required, default: null, modelMaxLength: maxLength ? Number(maxLength) : null };
     });
   }
   return out;

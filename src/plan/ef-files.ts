@@ -1,0 +1,263 @@
+/**
+ * The EF Core migration files for AddPasskeySupport, as `dotnet ef migrations add AddPasskeySupport` writes them
+ * after the switch to Identity schema Version3: `<id>_AddPasskeySupport.cs` (Up/Down from the one migration
+ * definition), `<id>_AddPasskeySupport.Designer.cs` and the updated model snapshot (the existing snapshot edited
+ * with the C# parser: product version, the reshaped columns, the passkey entity and its relationship).
+ */
+import path from 'node:path';
+import { render } from '../core/template.js';
+import { findAll, invokedName, parseCSharp, stringValue, argumentNodes, type SyntaxNode } from '../read/project/csharp.js';
+import type { ProviderName } from '../read/facts.js';
+import { boundedString, type AlterColumnOp, type ColumnDef, type MigrationDefinition, type Operation } from './passkey-migration.js';
+import type { TableRef } from '../db/dialect.js';
+
+export interface ColumnReshape {
+  table: string;
+  column: string;
+  maxLength: number;
+}
+
+export interface EfFilesInputs {
+  provider: ProviderName;
+  definition: MigrationDefinition;
+  keyType: string;
+  /** the model's column changes (also on SQLite, where the database keeps TEXT) */
+  reshapes: ColumnReshape[];
+  snapshotText: string;
+  migrationsNamespace: string;
+  dbContext: { name: string; namespace?: string };
+  folder: string;
+}
+
+export interface EfFiles {
+  migration: { path: string; text: string };
+  designer: { path: string; text: string };
+  snapshot: { text: string };
+}
+
+const BOM = '\uFEFF';
+const CLR_NAMES: Record<string, string> = { string: 'string', Guid: 'System.Guid', int: 'int', long: 'long' };
+const SIGN_COUNT: Record<ProviderName, string> = { sqlite: 'uint', sqlserver: 'long', postgres: 'long', mysql: 'long' };
+
+export async function efFiles(inputs: EfFilesInputs): Promise<EfFiles> {
+  const snapshot = await updateSnapshot(inputs);
+  const name = inputs.definition.id;
+  return {
+    migration: { path: path.join(inputs.folder, `${name}.cs`), text: migrationText(inputs) },
+    designer: { path: path.join(inputs.folder, `${name}.Designer.cs`), text: designerText(snapshot, name) },
+    snapshot: { text: snapshot },
+  };
+}
+
+// ---------------------------------------------------------------- the migration class
+
+function migrationText(inputs: EfFilesInputs): string {
+  const ops = inputs.definition.operations;
+  const usesSystem = ops.some((op) => op.kind === 'createTable' && op.columns.some((c) => c.clrType === 'Guid'));
+  const usings = `${usesSystem ? 'using System;\n' : ''}using Microsoft.EntityFrameworkCore.Migrations;\n`;
+  const alters = ops.filter((op): op is AlterColumnOp => op.kind === 'alterColumn');
+  const up = ops.map((op) => upCode(op)).join('\n\n');
+  const create = ops.find((op) => op.kind === 'createTable')!;
+  // EF's Down drops the table first, then restores the columns in the order Up changed them.
+  const down = [dropTableCode(create.table), ...alters.map((op) => alterCode(op, 'down'))].join('\n\n');
+  return BOM + render('ef/Migration.cs.tmpl', { Usings: usings, Namespace: inputs.migrationsNamespace, ClassName: 'AddPasskeySupport', Up: up, Down: down });
+}
+
+const I3 = ' '.repeat(12);
+const I4 = ' '.repeat(16);
+const I5 = ' '.repeat(20);
+const I6 = ' '.repeat(24);
+const str = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+function schemaArg(ref: TableRef, indent: string, key = 'schema'): string[] {
+  return ref.schema ? [`${indent}${key}: ${str(ref.schema)},`] : [];
+}
+
+function upCode(op: Operation): string {
+  switch (op.kind) {
+    case 'alterColumn':
+      return alterCode(op, 'up');
+    case 'createIndex':
+      return [`${I3}migrationBuilder.CreateIndex(`, `${I4}name: ${str(op.name)},`, ...schemaArg(op.table, I4), `${I4}table: ${str(op.table.name)},`, `${I4}column: ${str(op.columns[0]!)}${op.unique ? ',' : ');'}`, ...(op.unique ? [`${I4}unique: true);`] : [])].join('\n');
+    case 'createTable': {
+      const columns = op.columns.map((c, i) => `${I5}${c.name} = table.Column<${clr(c)}>(${columnArgs(c)})${i < op.columns.length - 1 ? ',' : ''}`);
+      const fks = op.foreignKeys.flatMap((fk) => [
+        `${I5}table.ForeignKey(`,
+        `${I6}name: ${str(fk.name)},`,
+        `${I6}column: x => x.${fk.columns[0]},`,
+        ...schemaArg(fk.principal, I6, 'principalSchema'),
+        `${I6}principalTable: ${str(fk.principal.name)},`,
+        `${I6}principalColumn: ${str(fk.principalColumns[0]!)},`,
+        `${I6}onDelete: ReferentialAction.${fk.onDelete});`,
+      ]);
+      return [
+        `${I3}migrationBuilder.CreateTable(`,
+        `${I4}name: ${str(op.table.name)},`,
+        ...schemaArg(op.table, I4),
+        `${I4}columns: table => new`,
+        `${I4}{`,
+        ...columns,
+        `${I4}},`,
+        `${I4}constraints: table =>`,
+        `${I4}{`,
+        `${I5}table.PrimaryKey(${str(op.primaryKey.name)}, x => x.${op.primaryKey.columns[0]});`,
+        ...fks,
+        `${I4}});`,
+      ].join('\n');
+    }
+  }
+}
+
+function clr(c: ColumnDef): string {
+  return c.clrType;
+}
+
+function columnArgs(c: ColumnDef): string {
+  return [`type: ${str(c.type)}`, ...(c.maxLength ? [`maxLength: ${c.maxLength}`] : []), `nullable: ${c.nullable}`].join(', ');
+}
+
+function dropTableCode(table: TableRef): string {
+  return table.schema
+    ? `${I3}migrationBuilder.DropTable(\n${I4}name: ${str(table.name)},\n${I4}schema: ${str(table.schema)});`
+    : `${I3}migrationBuilder.DropTable(\n${I4}name: ${str(table.name)});`;
+}
+
+function alterCode(op: AlterColumnOp, direction: 'up' | 'down'): string {
+  const now = direction === 'up' ? { type: op.column.type, maxLength: op.column.maxLength, nullable: op.column.nullable } : op.old;
+  const before = direction === 'up' ? op.old : { type: op.column.type, maxLength: op.column.maxLength, nullable: op.column.nullable };
+  const lines = [
+    `${I3}migrationBuilder.AlterColumn<string>(`,
+    `${I4}name: ${str(op.column.name)},`,
+    ...schemaArg(op.table, I4),
+    `${I4}table: ${str(op.table.name)},`,
+    `${I4}type: ${str(now.type)},`,
+    ...(now.maxLength ? [`${I4}maxLength: ${now.maxLength},`] : []),
+    `${I4}nullable: ${now.nullable},`,
+    `${I4}oldClrType: typeof(string),`,
+    `${I4}oldType: ${str(before.type)}`,
+  ];
+  if (before.maxLength) lines[lines.length - 1] += ',', lines.push(`${I4}oldMaxLength: ${before.maxLength}`);
+  if (before.nullable) lines[lines.length - 1] += ',', lines.push(`${I4}oldNullable: true`);
+  lines[lines.length - 1] += ');';
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- the model snapshot
+
+interface Splice {
+  at: number;
+  end: number;
+  text: string;
+}
+
+function applySplices(text: string, splices: Splice[]): string {
+  let out = text;
+  for (const s of [...splices].sort((a, b) => b.at - a.at)) out = out.slice(0, s.at) + s.text + out.slice(s.end);
+  return out;
+}
+
+interface EntityStatement {
+  node: SyntaxNode;
+  name: string;
+  relationship: boolean;
+  table?: string;
+}
+
+async function updateSnapshot(inputs: EfFilesInputs): Promise<string> {
+  const text = inputs.snapshotText;
+  const file = await parseCSharp('ModelSnapshot.cs', text);
+  const splices: Splice[] = [];
+
+  // ProductVersion
+  for (const call of findAll(file.tree.rootNode, 'invocation_expression')) {
+    if (invokedName(call) !== 'HasAnnotation') continue;
+    const [key, value] = argumentNodes(call);
+    if (stringValue(key) === 'ProductVersion' && value) splices.push({ at: value.startIndex, end: value.endIndex, text: str(inputs.definition.productVersion) });
+  }
+
+  // The entity statements of BuildModel, in order.
+  const statements: EntityStatement[] = [];
+  for (const call of findAll(file.tree.rootNode, 'invocation_expression')) {
+    if (invokedName(call) !== 'Entity' || call.parent?.type !== 'expression_statement') continue;
+    const name = stringValue(argumentNodes(call)[0]);
+    if (!name) continue;
+    const body = call.text;
+    const table = /\bb\.ToTable\("([^"]+)"/.exec(body)?.[1];
+    statements.push({ node: call.parent, name, relationship: /\bb\.(HasOne|Navigation)\(/.test(body) && !/\bb\.Property</.test(body), table });
+  }
+  const definitions = statements.filter((s) => !s.relationship);
+  const relationships = statements.filter((s) => s.relationship);
+  const userEntity = definitions.find((s) => s.table === inputs.definition.operations.find((o) => o.kind === 'createTable')!.foreignKeys[0]!.principal.name)?.name;
+  if (!userEntity) throw new Error('the model snapshot has no entity for the users table');
+
+  // Column reshapes: HasMaxLength before HasColumnType, and the new store type.
+  for (const reshape of inputs.reshapes) {
+    const block = definitions.find((s) => s.table === reshape.table);
+    if (!block) continue;
+    for (const call of findAll(block.node, 'invocation_expression')) {
+      if (invokedName(call) !== 'Property' || stringValue(argumentNodes(call)[0]) !== reshape.column) continue;
+      // The statement is the chain that starts with this b.Property<...>("column") call.
+      let chain: SyntaxNode = call;
+      while (chain.parent?.type === 'member_access_expression' && chain.parent.parent?.type === 'invocation_expression') chain = chain.parent.parent;
+      const columnType = findAll(chain, 'invocation_expression').find((c) => invokedName(c) === 'HasColumnType');
+      const existing = findAll(chain, 'invocation_expression').find((c) => invokedName(c) === 'HasMaxLength');
+      if (!columnType || existing) continue;
+      const typeArg = argumentNodes(columnType)[0]!;
+      const dot = text.lastIndexOf('.HasColumnType', typeArg.startIndex);
+      const lineStart = text.lastIndexOf('\n', dot) + 1;
+      const indent = text.slice(lineStart, dot);
+      splices.push({ at: dot, end: dot, text: `.HasMaxLength(${reshape.maxLength})\n${indent}` });
+      splices.push({ at: typeArg.startIndex, end: typeArg.endIndex, text: str(boundedString(inputs.provider, reshape.maxLength)) });
+    }
+  }
+
+  // The passkey entity and its relationship, each in name order within its section.
+  const create = inputs.definition.operations.find((o) => o.kind === 'createTable')!;
+  const passkeyEntity = `Microsoft.AspNetCore.Identity.IdentityUserPasskey<${CLR_NAMES[inputs.keyType] ?? inputs.keyType}>`;
+  const userIdColumn = create.columns.find((c) => c.name === 'UserId')!;
+  const userIdProperty =
+    inputs.keyType === 'string'
+      ? `                    b.Property<string>("UserId")\n                        .IsRequired()\n                        .HasColumnType(${str(userIdColumn.type)});`
+      : `                    b.Property<${inputs.keyType}>("UserId")\n                        .HasColumnType(${str(userIdColumn.type)});`;
+  const values = {
+    PasskeyEntity: passkeyEntity,
+    CredentialIdType: create.columns.find((c) => c.name === 'CredentialId')!.type,
+    UserIdProperty: userIdProperty,
+    ToTableArgs: `${str(create.table.name)}, ${create.table.schema ? str(create.table.schema) : '(string)null'}`,
+    OwnedToTableArgs: create.table.schema ? `${str(create.table.name)}, ${str(create.table.schema)}` : str(create.table.name),
+    UserEntity: userEntity,
+    SignCountClr: SIGN_COUNT[inputs.provider],
+    JsonColumnType: create.columns.find((c) => c.name === 'Data')!.type,
+  };
+  splices.push(insertSorted(text, definitions, passkeyEntity, render('ef/PasskeyEntity.cs.tmpl', values).trimEnd()));
+  splices.push(insertSorted(text, relationships.length ? relationships : definitions.slice(-1), passkeyEntity, render('ef/PasskeyRelationship.cs.tmpl', values).trimEnd(), relationships.length === 0));
+  return applySplices(text, splices);
+}
+
+/** Before the first statement whose entity name sorts after ours (ordinal), else after the last one. */
+function insertSorted(text: string, section: EntityStatement[], name: string, block: string, forceAfter = false): Splice {
+  const next = forceAfter ? undefined : section.find((s) => s.name > name);
+  if (next) {
+    const lineStart = text.lastIndexOf('\n', next.node.startIndex) + 1;
+    return { at: lineStart, end: lineStart, text: `${block}\n\n` };
+  }
+  const last = section[section.length - 1]!;
+  return { at: last.node.endIndex, end: last.node.endIndex, text: `\n\n${block}` };
+}
+
+// ---------------------------------------------------------------- the designer
+
+function designerText(snapshot: string, id: string): string {
+  let text = snapshot;
+  // One more using, in EF's order (System first, then ordinal).
+  const usingLines = [...text.matchAll(/^using [\w.]+;$/gm)];
+  const wanted = 'using Microsoft.EntityFrameworkCore.Migrations;';
+  if (!usingLines.some((u) => u[0] === wanted)) {
+    const after = usingLines.filter((u) => u[0] !== 'using System;' && u[0] < wanted).pop() ?? usingLines.find((u) => u[0] === 'using System;');
+    const at = after ? after.index! + after[0].length + 1 : text.indexOf('using');
+    text = text.slice(0, at) + wanted + '\n' + text.slice(at);
+  }
+  text = text.replace(/(\n(\s*)\[DbContext\(typeof\([\w.]+\)\)\]\n)\s*partial class \w+ : ModelSnapshot/, (_m, head: string, indent: string) => `${head}${indent}[Migration(${str(id)})]\n${indent}partial class AddPasskeySupport`);
+  text = text.replace(/\n(\s*)protected override void BuildModel\(ModelBuilder modelBuilder\)/, (_m, indent: string) => `\n${indent}/// <inheritdoc />\n${indent}protected override void BuildTargetModel(ModelBuilder modelBuilder)`);
+  return text;
+}

@@ -1,0 +1,45 @@
+/** From project facts to the EF migration files of AddPasskeySupport (no database needed: the model says it all). */
+import { readFileSync } from 'node:fs';
+import type { ProjectFacts } from '../read/project/index.js';
+import type { ProviderName } from '../read/facts.js';
+import { snapshotColumns } from '../read/project/snapshot.js';
+import { definitionFor } from './db-plan.js';
+import { efFiles, type ColumnReshape, type EfFiles } from './ef-files.js';
+import type { MigrationDefinition } from './passkey-migration.js';
+
+export interface EfMigrationPlan {
+  definition: MigrationDefinition;
+  files: EfFiles;
+}
+
+export async function planEfMigration(facts: ProjectFacts, provider: ProviderName, options: { keepExistingColumns: boolean; id?: string; productVersion?: string }): Promise<EfMigrationPlan | null> {
+  const migrations = facts.migrations;
+  if (!migrations) return null;
+  const columns = snapshotColumns(facts, provider);
+  const state = { appliedMigrations: [], columns };
+  let definition = await definitionFor({ facts, provider, keepExistingColumns: options.keepExistingColumns }, state);
+  if (options.id) definition = { ...definition, id: options.id };
+  if (options.productVersion) definition = { ...definition, productVersion: options.productVersion };
+  const tables = facts.identity.tables;
+  const keys = facts.maxLengthForKeys.configured && facts.maxLengthForKeys.configured > 0 ? facts.maxLengthForKeys.configured : 128;
+  const reshapes: ColumnReshape[] = options.keepExistingColumns
+    ? []
+    : [
+        { table: tables.users.name, column: 'PhoneNumber', maxLength: 256 },
+        { table: tables.userLogins.name, column: 'LoginProvider', maxLength: keys },
+        { table: tables.userLogins.name, column: 'ProviderKey', maxLength: keys },
+        { table: tables.userTokens.name, column: 'LoginProvider', maxLength: keys },
+        { table: tables.userTokens.name, column: 'Name', maxLength: keys },
+      ];
+  const files = await efFiles({
+    provider,
+    definition,
+    keyType: facts.identity.keyType,
+    reshapes,
+    snapshotText: readFileSync(migrations.snapshotFile, 'utf8'),
+    migrationsNamespace: migrations.namespace ?? `${facts.identity.dbContext.namespace ?? facts.msbuild.name}.Migrations`,
+    dbContext: { name: facts.identity.dbContext.name, namespace: facts.identity.dbContext.namespace },
+    folder: migrations.folder,
+  });
+  return { definition, files };
+}
