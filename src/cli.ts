@@ -68,6 +68,21 @@ Examples:
   $ passkey-migrate detect --connection "Host=db;Database=app;Username=app;Password=..."`)
     .action(run(async () => (await import('./commands/detect.js')).detect));
 
+  common(program.command('upgrade'))
+    .description('retarget to .NET 10, switch Identity to schema Version3 and write the EF migration AddPasskeySupport')
+    .option('--dry-run', 'print the plan with unified diffs; write nothing')
+    .option('--check', 'write nothing; exit 0 when up to date, 2 when changes are pending')
+    .option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this version')
+    .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are (model configuration in the DbContext)')
+    .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
+    .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')
+    .addHelpText('after', `
+Examples:
+  $ passkey-migrate upgrade --dry-run
+  $ passkey-migrate upgrade
+  $ passkey-migrate upgrade --aspnet-version 10.0.15 --keep-existing-columns`)
+    .action(run(async () => (await import('./commands/upgrade.js')).upgrade));
+
   const db = program.command('db').description('the AddPasskeySupport migration on the app\'s database');
   const dbOptions = (command: Command) =>
     common(command)

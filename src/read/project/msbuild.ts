@@ -25,6 +25,8 @@ export interface PropertySetting {
 
 export interface PackageReference {
   id: string;
+  /** the element that carries the version: the PackageReference (attribute or child) or the PackageVersion */
+  versionElement?: XmlElement;
   /** the evaluated version, when known */
   version?: string;
   /** where the version is written: the PackageReference itself, or a PackageVersion in Directory.Packages.props */
@@ -143,6 +145,7 @@ export function readMsbuildProject(projectPath: string): MsbuildProject {
               packages.push({
                 id,
                 file,
+                versionElement: versionRaw === undefined ? undefined : versionElement ?? item,
                 versionRaw,
                 version: versionRaw === undefined ? undefined : evaluate(versionRaw, file),
                 versionFile: versionRaw === undefined ? undefined : file,
@@ -193,17 +196,19 @@ export function readMsbuildProject(projectPath: string): MsbuildProject {
       const evalCpm = (raw: string): string =>
         raw.replace(/\$\(([A-Za-z_][\w.]*)\)/g, (_w, prop: string) =>
           cpmProps.get(prop.toLowerCase()) ?? properties.get(prop.toLowerCase())?.value ?? '');
-      const versions = new Map<string, string>();
+      const versions = new Map<string, { raw: string; element: XmlElement }>();
       for (const element of descendants(cpm.root)) {
         if (element.name !== 'PackageVersion') continue;
         const id = attr(element, 'Include') ?? attr(element, 'Update');
         const raw = attr(element, 'Version');
-        if (id && raw !== undefined) versions.set(id.toLowerCase(), raw);
+        if (id && raw !== undefined) versions.set(id.toLowerCase(), { raw, element });
       }
       for (const ref of packages) {
         if (ref.versionRaw !== undefined) continue;
-        const raw = versions.get(ref.id.toLowerCase());
-        if (raw === undefined) continue;
+        const central = versions.get(ref.id.toLowerCase());
+        if (central === undefined) continue;
+        const raw = central.raw;
+        ref.versionElement = central.element;
         ref.versionRaw = raw;
         ref.version = evalCpm(raw);
         ref.versionFile = packagesProps;

@@ -1,0 +1,72 @@
+/**
+ * --keep-existing-columns on the project side: model configuration in the DbContext that keeps PhoneNumber (and the
+ * login/token key columns, where Version3 would bound them) as they are, so that EF's model agrees with a database
+ * that kept them. Added after base.OnModelCreating, or in a new OnModelCreating override.
+ */
+import { readFileSync } from 'node:fs';
+import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
+import type { ProjectFacts } from '../read/project/index.js';
+import { applyEdits, type FileChange, type TextEdit } from './file-change.js';
+import { snapshotColumns } from '../read/project/snapshot.js';
+import type { ProviderName } from '../read/facts.js';
+
+const MARK = 'passkey-migrate --keep-existing-columns';
+
+export async function planKeepColumns(facts: ProjectFacts, provider: ProviderName): Promise<FileChange | null> {
+  const file = facts.identity.dbContext.file;
+  const text = readFileSync(file, 'utf8');
+  if (text.includes(MARK)) return null;
+  const columns = snapshotColumns(facts, provider);
+  const key = facts.identity.keyType === 'Guid' ? 'Guid' : facts.identity.keyType;
+  const lines = [`// ${MARK}: existing columns stay as they were before Identity schema Version3.`];
+  lines.push(`{b}.Entity<${facts.identity.userType}>().Property(u => u.PhoneNumber).Metadata.SetMaxLength(null);`);
+  const unbounded = (role: 'userLogins' | 'userTokens', name: string) => columns[role]?.find((c) => c.name === name)?.modelMaxLength == null;
+  if (unbounded('userLogins', 'LoginProvider')) {
+    lines.push(`{b}.Entity<IdentityUserLogin<${key}>>().Property(l => l.LoginProvider).Metadata.SetMaxLength(null);`);
+    lines.push(`{b}.Entity<IdentityUserLogin<${key}>>().Property(l => l.ProviderKey).Metadata.SetMaxLength(null);`);
+  }
+  if (unbounded('userTokens', 'Name')) {
+    lines.push(`{b}.Entity<IdentityUserToken<${key}>>().Property(t => t.LoginProvider).Metadata.SetMaxLength(null);`);
+    lines.push(`{b}.Entity<IdentityUserToken<${key}>>().Property(t => t.Name).Metadata.SetMaxLength(null);`);
+  }
+  const parsed = await parseCSharp(file, text);
+  const cls = findAll(parsed.tree.rootNode, 'class_declaration').find((c) => c.childForFieldName('name')?.text === facts.identity.dbContext.name);
+  if (!cls) return null;
+  const step = /\n\t/.test(text) ? '\t' : '    ';
+  const edits: TextEdit[] = [];
+  const method = findAll(cls, 'method_declaration').find((m) => m.childForFieldName('name')?.text === 'OnModelCreating');
+  if (method) {
+    const builder = method.childForFieldName('parameters')?.namedChildren.find((p): p is SyntaxNode => !!p)?.childForFieldName('name')?.text ?? 'builder';
+    const body = method.childForFieldName('body')!;
+    const baseCall = findAll(body, 'invocation_expression').find((c) => invokedName(c) === 'OnModelCreating' && /^base\./.test(c.text));
+    const statements = body.namedChildren.filter((c): c is SyntaxNode => !!c);
+    const anchor = baseCall?.parent ?? statements[statements.length - 1];
+    const indent = anchor ? /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', anchor.startIndex) + 1))![0] : step.repeat(2);
+    const at = anchor ? anchor.endIndex : body.startIndex + 1;
+    const block = lines.map((l) => `\n${indent}${l.replace('{b}', builder)}`).join('');
+    edits.push({ at, end: at, text: anchor ? `\n${block}` : block });
+  } else {
+    const body = cls.childForFieldName('body')!;
+    const classIndent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', cls.startIndex) + 1))![0];
+    const m = classIndent + step;
+    const s = m + step;
+    const block = [
+      `${m}protected override void OnModelCreating(ModelBuilder builder)`,
+      `${m}{`,
+      `${s}base.OnModelCreating(builder);`,
+      '',
+      ...lines.map((l) => s + l.replace('{b}', 'builder')),
+      `${m}}`,
+    ].join('\n');
+    const members = body.namedChildren.filter((c): c is SyntaxNode => !!c);
+    const closing = body.endIndex - 1;
+    const at = members.length ? members[members.length - 1]!.endIndex : body.startIndex + 1;
+    edits.push({ at, end: members.length ? at : closing, text: members.length ? `\n\n${block}` : `\n${block}\n${classIndent}` });
+  }
+  if (!/using\s+Microsoft\.AspNetCore\.Identity\s*;/.test(text)) {
+    const firstUsing = /^using [\w.]+;$/m.exec(text);
+    const at = firstUsing ? firstUsing.index : 0;
+    edits.push({ at, end: at, text: `using Microsoft.AspNetCore.Identity;\n` });
+  }
+  return { path: file, before: text, after: applyEdits(text, edits), reason: 'keep existing columns (--keep-existing-columns)' };
+}

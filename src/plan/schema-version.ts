@@ -1,0 +1,104 @@
+/**
+ * Sets `options.Stores.SchemaVersion = IdentitySchemaVersions.Version3` in the app's Identity registration, with the
+ * C# parser: changes an existing assignment (also in Configure<IdentityOptions>), adds a statement to a block
+ * lambda, turns an expression-bodied lambda into a block, or adds an options lambda; adds the using when needed.
+ * Only the lines it changes are touched.
+ */
+import { readFileSync } from 'node:fs';
+import { argumentNodes, findAll, invokedName, parseCSharp, typeArguments, type SyntaxNode } from '../read/project/csharp.js';
+import type { ProjectFacts } from '../read/project/index.js';
+import { applyEdits, type FileChange, type TextEdit } from './file-change.js';
+
+const VALUE = 'IdentitySchemaVersions.Version3';
+const NAMESPACE = 'Microsoft.AspNetCore.Identity';
+
+export async function planSchemaVersion(facts: ProjectFacts): Promise<FileChange | null> {
+  const existing = facts.identity.schemaVersionSetting;
+  if (existing?.value === 'Version3') return null;
+  const file = existing?.file ?? facts.identity.registration.file;
+  const text = readFileSync(file, 'utf8');
+  const parsed = await parseCSharp(file, text);
+  const edits: TextEdit[] = [];
+
+  if (existing) {
+    const assignment = findAll(parsed.tree.rootNode, 'assignment_expression').find((a) => /(^|\.)Stores\.SchemaVersion$/.test(a.childForFieldName('left')?.text.replace(/\s+/g, '') ?? ''));
+    const right = assignment?.childForFieldName('right');
+    if (!right) return null;
+    edits.push({ at: right.startIndex, end: right.endIndex, text: VALUE });
+  } else {
+    const call = findAll(parsed.tree.rootNode, 'invocation_expression').find(
+      (c) => c.startPosition.row + 1 === facts.identity.registration.line && invokedName(c) === facts.identity.registration.method && typeArguments(c).length > 0,
+    );
+    if (!call) return null;
+    edits.push(...registrationEdits(text, call));
+  }
+  if (!hasUsing(parsed.tree.rootNode, text)) edits.push(usingEdit(parsed.tree.rootNode, text));
+  const after = applyEdits(text, edits);
+  return { path: file, before: text, after, reason: 'Identity schema Version3' };
+}
+
+function lineIndent(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))![0];
+}
+
+function unit(text: string): string {
+  return /\n\t/.test(text) ? '\t' : '    ';
+}
+
+function registrationEdits(text: string, call: SyntaxNode): TextEdit[] {
+  const lambda = argumentNodes(call).find((a) => a.type === 'lambda_expression');
+  const step = unit(text);
+  if (!lambda) {
+    // AddIdentityCore<TUser>() -> AddIdentityCore<TUser>(options => options.Stores.SchemaVersion = ...)
+    const args = call.childForFieldName('arguments')!;
+    const empty = argumentNodes(call).length === 0;
+    return [{ at: args.startIndex + 1, end: args.startIndex + 1, text: `options => options.Stores.SchemaVersion = ${VALUE}${empty ? '' : ', '}` }];
+  }
+  const parameter = lambda.childForFieldName('parameters')?.text.replace(/[()\s]/g, '') || 'options';
+  const body = lambda.childForFieldName('body')!;
+  const statement = `${parameter}.Stores.SchemaVersion = ${VALUE};`;
+  if (body.type === 'block') {
+    const statements = body.namedChildren.filter((c): c is SyntaxNode => !!c);
+    const last = statements[statements.length - 1];
+    const closing = body.endIndex - 1;
+    const indent = last ? lineIndent(text, last.startIndex) : lineIndent(text, closing) + step;
+    const insertAt = last ? last.endIndex : body.startIndex + 1;
+    // Past anything on the last statement's line (a trailing comment or #endif stays where it is).
+    const lineEnd = text.indexOf('\n', insertAt);
+    const at = lineEnd >= 0 && lineEnd < closing ? lineEnd : insertAt;
+    return [{ at, end: at, text: `\n${indent}${statement}` }];
+  }
+  // options => expr   ->   options =>\n    {\n        expr;\n        options.Stores.SchemaVersion = ...;\n    }
+  const base = lineIndent(text, call.startIndex);
+  const open = base + step;
+  const inner = open + step;
+  const arrowEnd = lambda.text.indexOf('=>') + lambda.startIndex + 2;
+  return [{ at: arrowEnd, end: body.endIndex, text: `\n${open}{\n${inner}${body.text};\n${inner}${statement}\n${open}}` }];
+}
+
+function hasUsing(root: SyntaxNode, text: string): boolean {
+  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive');
+  if (usings.some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${NAMESPACE};`)) return true;
+  // Code in that namespace, or one below it, sees it without a using.
+  return new RegExp(`namespace\\s+${NAMESPACE.replace(/\./g, '\\.')}\\b`).test(text);
+}
+
+function usingEdit(root: SyntaxNode, text: string): TextEdit {
+  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive' && !/^global\b|=/.test(c.text.replace(/^using\s+/, '')));
+  const line = `using ${NAMESPACE};`;
+  if (usings.length === 0) {
+    // After a leading comment block, before the first code.
+    const first = root.namedChildren.find((c) => c && c.type !== 'comment');
+    const at = first ? text.lastIndexOf('\n', first.startIndex) + 1 : 0;
+    return { at, end: at, text: `${line}\n\n` };
+  }
+  // In order among the usings that are sorted, else after the last one.
+  const next = usings.find((u) => !u.text.startsWith('using System') && u.text > line);
+  if (next) {
+    const at = text.lastIndexOf('\n', next.startIndex) + 1;
+    return { at, end: at, text: `${line}\n` };
+  }
+  const last = usings[usings.length - 1]!;
+  return { at: last.endIndex, end: last.endIndex, text: `\n${line}` };
+}

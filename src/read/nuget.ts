@@ -1,0 +1,128 @@
+/**
+ * Which package versions the project's own NuGet sources offer: the sources from nuget.config files (the project's
+ * folders upwards, then the user's), each asked through its v3 service index for PackageBaseAddress, with a bounded
+ * wait. With no source reachable the caller falls back to known-good versions and says so.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { attr, descendants } from './project/xml.js';
+import { loadXmlFile } from './project/xml-file.js';
+
+export interface NugetSource {
+  name: string;
+  url: string;
+}
+
+const NUGET_ORG: NugetSource = { name: 'nuget.org', url: 'https://api.nuget.org/v3/index.json' };
+
+function configFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f.toLowerCase() === 'nuget.config').map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Sources as NuGet merges them: closest config first; a <clear/> stops the walk. */
+export function nugetSources(projectDir: string, env: NodeJS.ProcessEnv = process.env): NugetSource[] {
+  const files: string[] = [];
+  for (let dir = projectDir; ; dir = path.dirname(dir)) {
+    files.push(...configFilesIn(dir));
+    if (path.dirname(dir) === dir) break;
+  }
+  const user = path.join(env.HOME || os.homedir(), '.nuget', 'NuGet', 'NuGet.Config');
+  if (existsSync(user)) files.push(user);
+  const sources: NugetSource[] = [];
+  const disabled = new Set<string>();
+  for (const file of files) {
+    let root;
+    try {
+      root = loadXmlFile(file);
+    } catch {
+      continue;
+    }
+    let cleared = false;
+    for (const el of descendants(root)) {
+      if (el.parent?.name === 'disabledPackageSources' && /^true$/i.test(attr(el, 'value') ?? '')) disabled.add(attr(el, 'key') ?? '');
+      if (el.parent?.name !== 'packageSources') continue;
+      if (el.name === 'clear') cleared = true;
+      if (el.name === 'add') {
+        const name = attr(el, 'key') ?? '';
+        const url = attr(el, 'value') ?? '';
+        if (url && !sources.some((s) => s.name === name)) sources.push({ name, url });
+      }
+    }
+    if (cleared) return sources.filter((s) => !disabled.has(s.name));
+  }
+  if (sources.length === 0) sources.push(NUGET_ORG);
+  return sources.filter((s) => !disabled.has(s.name));
+}
+
+export interface VersionLookup {
+  versions: string[];
+  /** sources that answered */
+  answered: string[];
+  failed: string[];
+}
+
+const baseAddressCache = new Map<string, Promise<string | null>>();
+
+async function packageBaseAddress(source: NugetSource, timeoutMs: number): Promise<string | null> {
+  let cached = baseAddressCache.get(source.url);
+  if (!cached) {
+    cached = (async () => {
+      if (!/^https?:/i.test(source.url)) return null; // local folder feeds are not asked
+      const response = await fetch(source.url, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok) return null;
+      const index = (await response.json()) as { resources?: { '@id': string; '@type': string | string[] }[] };
+      const resource = index.resources?.find((r) => [r['@type']].flat().some((t) => t.startsWith('PackageBaseAddress/3.0.0')));
+      return resource ? resource['@id'].replace(/\/?$/, '/') : null;
+    })().catch(() => null);
+    baseAddressCache.set(source.url, cached);
+  }
+  return cached;
+}
+
+export async function packageVersions(id: string, sources: NugetSource[], timeoutMs = 5000): Promise<VersionLookup> {
+  const versions = new Set<string>();
+  const answered: string[] = [];
+  const failed: string[] = [];
+  await Promise.all(
+    sources.map(async (source) => {
+      try {
+        const base = await packageBaseAddress(source, timeoutMs);
+        if (!base) {
+          failed.push(source.name);
+          return;
+        }
+        const response = await fetch(`${base}${id.toLowerCase()}/index.json`, { signal: AbortSignal.timeout(timeoutMs) });
+        answered.push(source.name);
+        if (response.status === 404) return;
+        if (!response.ok) return;
+        const doc = (await response.json()) as { versions?: string[] };
+        for (const v of doc.versions ?? []) versions.add(v);
+      } catch {
+        failed.push(source.name);
+      }
+    }),
+  );
+  return { versions: [...versions], answered, failed };
+}
+
+/** The newest stable version with the given major, e.g. newestOfMajor(["10.0.1","10.0.15","11.0.0-preview"], 10). */
+export function newestOfMajor(versions: string[], major: number): string | undefined {
+  return versions
+    .filter((v) => /^\d+\.\d+\.\d+$/.test(v) && Number(v.split('.')[0]) === major)
+    .sort((a, b) => compareVersions(b, a))[0];
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((x) => Number(x));
+  const pb = b.split(/[.-]/).map((x) => Number(x));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0 && !Number.isNaN(d)) return d;
+  }
+  return 0;
+}
