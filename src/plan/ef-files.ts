@@ -40,12 +40,15 @@ const CLR_NAMES: Record<string, string> = { string: 'string', Guid: 'System.Guid
 const SIGN_COUNT: Record<ProviderName, string> = { sqlite: 'uint', sqlserver: 'long', postgres: 'long', mysql: 'long' };
 
 export async function efFiles(inputs: EfFilesInputs): Promise<EfFiles> {
-  const snapshot = await updateSnapshot(inputs);
+  // Work on LF text; the snapshot and its designer keep the snapshot's own line endings.
+  const eol = inputs.snapshotText.includes('\r\n') ? '\r\n' : '\n';
+  const snapshot = await updateSnapshot({ ...inputs, snapshotText: inputs.snapshotText.replace(/\r\n/g, '\n') });
+  const withEol = (text: string) => (eol === '\n' ? text : text.replace(/\n/g, eol));
   const name = inputs.definition.id;
   return {
     migration: { path: path.join(inputs.folder, `${name}.cs`), text: migrationText(inputs) },
-    designer: { path: path.join(inputs.folder, `${name}.Designer.cs`), text: designerText(snapshot, name) },
-    snapshot: { text: snapshot },
+    designer: { path: path.join(inputs.folder, `${name}.Designer.cs`), text: withEol(designerText(snapshot, name)) },
+    snapshot: { text: withEol(snapshot) },
   };
 }
 
