@@ -140,3 +140,8 @@ export function connectFailure(error: unknown): string {
   if (e?.code === 'ER_ACCESS_DENIED_ERROR') return 'access denied (wrong user or password)';
   return message.split('\n')[0] ?? String(error);
 }
+
+/** How a server database is named in messages: host:port/database as user, never the password. */
+export function serverDisplay(s: { host: string; port: number; database?: string; user?: string }): string {
+  return `${s.host}:${s.port}/${s.database ?? ''}${s.user ? ` as ${s.user}` : ''}`;
+}

@@ -1,5 +1,6 @@
 /** Pieces of DDL text shared by the engines that spell them alike. */
 import type { AlterColumnOp, CreateIndexOp, CreateTableOp, Operation } from '../plan/passkey-migration.js';
+import { sql, type Kysely } from 'kysely';
 import type { TableRef } from './dialect.js';
 
 export interface Quoting {
@@ -64,4 +65,30 @@ export function reversed(ops: Operation[], statements: (op: Operation) => string
 /** A migration script as EF writes one: the statements in one transaction, a blank line between them. */
 export function transactionScript(begin: string, statements: string[], end: string[] = ['COMMIT;']): string {
   return `${begin}\n${[...statements, ...end].join('\n\n')}\n`;
+}
+
+export function dropTableSql(q: Quoting, table: TableRef): string {
+  return `DROP TABLE ${q.table(table)};`;
+}
+
+/**
+ * How many rows hold a value in column longer than length, and the keys of the first five. The engines differ only
+ * in the name of the length function and in how they limit rows.
+ */
+export async function tooLongRows(
+  db: Kysely<any>,
+  q: Quoting,
+  spec: { table: TableRef; column: string; length: number; keyColumn: string },
+  lengthFunction: 'length' | 'char_length' | 'len',
+  limit: 'limit' | 'top',
+): Promise<{ count: number; keys: string[] }> {
+  const from = sql.raw(q.table(spec.table));
+  const where = sql`${sql.raw(lengthFunction)}(${sql.raw(q.ident(spec.column))}) > ${spec.length}`;
+  const key = sql.raw(q.ident(spec.keyColumn));
+  const count = await sql<{ n: number | string }>`select count(*) as n from ${from} where ${where}`.execute(db);
+  const keys =
+    limit === 'top'
+      ? await sql<{ k: unknown }>`select top 5 ${key} as k from ${from} where ${where}`.execute(db)
+      : await sql<{ k: unknown }>`select ${key} as k from ${from} where ${where} limit 5`.execute(db);
+  return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
 }

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
-import { connectFailure, lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
+import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
 import { createIndexSql, createTableSql, historyDeleteSql, historyInsertSql, type Quoting } from '../sql-common.js';
-import { perOperation, reversed, transactionScript } from '../sql-common.js';
+import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
 
 const q: Quoting = {
   ident: (name) => `\`${name.replace(/`/g, '``')}\``,
@@ -33,7 +33,7 @@ export const mysqlDialect: Dialect = {
   label: 'MySQL/MariaDB',
   async target(connectionString) {
     const s = await settings(connectionString);
-    return { provider: 'mysql', display: `${s.host}:${s.port}/${s.database ?? ''}${s.user ? ` as ${s.user}` : ''}` };
+    return { provider: 'mysql', display: serverDisplay(s) };
   },
   async open(connectionString, _baseDir, options) {
     const s = await settings(connectionString);
@@ -131,7 +131,7 @@ export const mysqlDialect: Dialect = {
   down: (ops) => reversed(ops, (op) => {
     switch (op.kind) {
       case 'createTable':
-        return [`DROP TABLE ${q.table(op.table)};`];
+        return [dropTableSql(q, op.table)];
       case 'createIndex':
         return [];
       case 'alterColumn':
@@ -162,12 +162,8 @@ export const mysqlDialect: Dialect = {
     );
   },
   scriptBatch: (statements) => transactionScript('START TRANSACTION;', statements),
-  async tooLong(db, table, column, length, keyColumn) {
-    const where = sql`char_length(${sql.raw(q.ident(column))}) > ${length}`;
-    const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(q.table(table))} where ${where}`.execute(db);
-    const keys = await sql<{ k: unknown }>`select ${sql.raw(q.ident(keyColumn))} as k from ${sql.raw(q.table(table))} where ${where} limit 5`.execute(db);
-    return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
-  },
+  tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'char_length', 'limit'),
+
 
 
   /** GET_LOCK on one session, checked (1 acquired, 0 timed out, NULL error), released at the end. */

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
-import { connectFailure, lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
+import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
 import { ansiQuoting, createIndexSql, createTableSql, historyDeleteSql, historyInsertSql } from '../sql-common.js';
-import { perOperation, reversed, transactionScript } from '../sql-common.js';
+import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
 
 const q = ansiQuoting(true);
 
@@ -24,7 +24,7 @@ export const postgresDialect: Dialect = {
   label: 'PostgreSQL',
   async target(connectionString) {
     const s = await settings(connectionString);
-    return { provider: 'postgres', display: `${s.host}:${s.port}/${s.database ?? ''}${s.user ? ` as ${s.user}` : ''}` };
+    return { provider: 'postgres', display: serverDisplay(s) };
   },
   async open(connectionString, _baseDir, options) {
     const s = await settings(connectionString);
@@ -124,7 +124,7 @@ export const postgresDialect: Dialect = {
   down: (ops) => reversed(ops, (op) => {
     switch (op.kind) {
       case 'createTable':
-        return [`DROP TABLE ${q.table(op.table)};`];
+        return [dropTableSql(q, op.table)];
       case 'createIndex':
         return [];
       case 'alterColumn':
@@ -146,12 +146,8 @@ export const postgresDialect: Dialect = {
   // EF spaces its idempotent PostgreSQL scripts differently: a blank line after START TRANSACTION, none before COMMIT.
   scriptBatch: (statements, idempotent) =>
     idempotent ? `START TRANSACTION;\n\n${statements.join('\n\n')}\nCOMMIT;\n` : transactionScript('START TRANSACTION;', statements),
-  async tooLong(db, table, column, length, keyColumn) {
-    const where = sql`length(${sql.raw(q.ident(column))}) > ${length}`;
-    const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(q.table(table))} where ${where}`.execute(db);
-    const keys = await sql<{ k: unknown }>`select ${sql.raw(q.ident(keyColumn))} as k from ${sql.raw(q.table(table))} where ${where} limit 5`.execute(db);
-    return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
-  },
+  tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'length', 'limit'),
+
 
 
   /**

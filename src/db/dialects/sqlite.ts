@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { UserError } from '../../core/errors.js';
 import { lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
 import { ansiQuoting, createIndexSql, historyDeleteSql, historyInsertSql, sleep } from '../sql-common.js';
-import { perOperation, reversed, transactionScript } from '../sql-common.js';
+import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
 
 const q = ansiQuoting();
 const LOCK_TABLE = '__EFMigrationsLock';
@@ -114,7 +114,7 @@ export const sqliteDialect: Dialect = {
   down: (ops) => reversed(ops, (op) => {
     switch (op.kind) {
       case 'createTable':
-        return [`DROP TABLE ${q.table(op.table)};`];
+        return [dropTableSql(q, op.table)];
       case 'createIndex':
         return [];
       case 'alterColumn':
@@ -130,12 +130,8 @@ export const sqliteDialect: Dialect = {
     throw new UserError('EF Core does not support idempotent scripts for SQLite, and neither do we', { hint: 'use --script without --idempotent, or run db update' });
   },
   scriptBatch: (statements) => transactionScript('BEGIN TRANSACTION;', statements),
-  async tooLong(db, table, column, length, keyColumn) {
-    const where = sql`length(${sql.ref(column)}) > ${length}`;
-    const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table.name)} where ${where}`.execute(db);
-    const keys = await sql<{ k: unknown }>`select ${sql.ref(keyColumn)} as k from ${sql.table(table.name)} where ${where} limit 5`.execute(db);
-    return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
-  },
+  tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'length', 'limit'),
+
 
 
   /**

@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { connectFailure, parseConnectionString, pick, type ColumnInfo, type Dialect, type OperationStatements, type TableRef, type TableShape } from '../dialect.js';
 import type { Operation } from '../../plan/passkey-migration.js';
-import { createIndexSql, createTableSql, historyDeleteSql, historyInsertSql, transactionScript, type Quoting } from '../sql-common.js';
+import { createIndexSql, createTableSql, dropTableSql, historyDeleteSql, historyInsertSql, tooLongRows, transactionScript, type Quoting } from '../sql-common.js';
 
 const q: Quoting = {
   ident: (name) => `[${name.replace(/]/g, ']]')}]`,
@@ -33,7 +33,7 @@ function statements(ops: Operation[], direction: 'up' | 'down'): OperationStatem
   return list.map((op) => {
     switch (op.kind) {
       case 'createTable':
-        return { op, statements: direction === 'up' ? [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? ' NULL' : ' NOT NULL'}`)] : [`DROP TABLE ${q.table(op.table)};`] };
+        return { op, statements: direction === 'up' ? [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? ' NULL' : ' NOT NULL'}`)] : [dropTableSql(q, op.table)] };
       case 'createIndex':
         return { op, statements: direction === 'up' ? [createIndexSql(q, op)] : [] };
       case 'alterColumn': {
@@ -191,12 +191,8 @@ export const sqlServerDialect: Dialect = {
     );
   },
   scriptBatch: (statementList) => transactionScript('BEGIN TRANSACTION;', statementList, ['COMMIT;\nGO']),
-  async tooLong(db, table, column, length, keyColumn) {
-    const where = sql`len(${sql.raw(q.ident(column))}) > ${length}`;
-    const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(q.table(table))} where ${where}`.execute(db);
-    const keys = await sql<{ k: unknown }>`select top 5 ${sql.raw(q.ident(keyColumn))} as k from ${sql.raw(q.table(table))} where ${where}`.execute(db);
-    return { count: Number(count.rows[0]?.n ?? 0), keys: keys.rows.map((r) => String(r.k)) };
-  },
+  tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'len', 'top'),
+
 
 
   /** sp_getapplock on EF's lock resource, owned by our transaction, with a bounded wait; the return code is checked. */
