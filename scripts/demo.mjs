@@ -19,7 +19,13 @@ db.close();
 
 console.log(`demo: scratch copy of the sample app at ${scratch}\n`);
 const bin = path.join(root, 'bin', 'passkey-migrate.js');
-const steps = [['detect', '--project', scratch]];
+// Until `add` exists, the main job is upgrade + db update (the project, then the database).
+const steps = [
+  ['detect', '--project', scratch],
+  ['upgrade', '--project', scratch],
+  ['db', 'update', '--project', scratch],
+  ['detect', '--project', scratch],
+];
 let status = 0;
 for (const args of steps) {
   console.log(`$ passkey-migrate ${args.join(' ')}`);
