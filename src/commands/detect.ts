@@ -40,6 +40,7 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
       connectionString: connection.value,
       baseDir: facts.msbuild.dir,
       tables: facts.identity.tables,
+      keyType: facts.identity.keyType,
       connectTimeoutMs: options.connectTimeout,
     });
     if (!database.exists) warnings.push(`the database ${database.target} does not exist yet; run the app's migrations first`);

@@ -3,23 +3,22 @@
  * for --check), and lists the steps that remain, each with its SQL. No side effects.
  */
 import type { Kysely } from 'kysely';
-import type { ColumnInfo, Dialect, TableRef, TableShape } from '../db/dialect.js';
+import type { ColumnInfo, Dialect, TableRef } from '../db/dialect.js';
 import type { ProjectFacts } from '../read/project/index.js';
+import { HISTORY_TABLE, readHistory } from '../read/database/identity-schema.js';
 import type { ProviderName } from '../read/facts.js';
 import {
   BUILTIN_EF_VERSION,
-  canonicalType,
+  compareShape,
   isPasskeyMigrationId,
   newMigrationId,
+  passkeyTableOps,
   planPasskeyMigration,
-  sameType,
-  type CreateIndexOp,
-  type CreateTableOp,
   type MigrationDefinition,
   type Operation,
 } from './passkey-migration.js';
 
-export const HISTORY: TableRef = { name: '__EFMigrationsHistory', schema: null };
+export const HISTORY: TableRef = { name: HISTORY_TABLE, schema: null };
 
 export interface DbState {
   historyExists: boolean;
@@ -55,15 +54,11 @@ export interface DbPlanInputs {
   keepExistingColumns: boolean;
 }
 
-export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts, expected?: MigrationDefinition): Promise<DbState> {
+export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts): Promise<DbState> {
   const tables = facts.identity.tables;
-  const historyExists = await dialect.tableExists(db, HISTORY);
-  let appliedMigrations: string[] = [];
-  if (historyExists) {
-    const { sql } = await import('kysely');
-    const rows = await sql<{ MigrationId: string }>`select ${sql.ref('MigrationId')} from ${sql.table(HISTORY.name)} order by ${sql.ref('MigrationId')}`.execute(db);
-    appliedMigrations = rows.rows.map((r) => r.MigrationId);
-  }
+  const history = await readHistory(db, dialect, [HISTORY]);
+  const historyExists = history.table !== null;
+  const appliedMigrations = history.rows.map((r) => r.id);
   const columns: DbState['columns'] = {};
   for (const role of ['users', 'userLogins', 'userTokens'] as const) {
     if (await dialect.tableExists(db, tables[role])) columns[role] = await dialect.columns(db, tables[role]);
@@ -72,8 +67,7 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
   let problems: string[] = [];
   if (await dialect.tableExists(db, tables.userPasskeys)) {
     const shape = await dialect.shape(db, tables.userPasskeys);
-    const definition = expected ?? (await definitionFor({ facts, provider: dialect.provider, keepExistingColumns: true }, { appliedMigrations, columns }));
-    problems = compareShape(dialect.provider, shape, definition);
+    problems = compareShape(dialect.provider, shape, passkeyTableOps(dialect.provider, facts.identity.keyType, tables));
     const indexOnly = problems.length === 1 && problems[0]!.startsWith('index ');
     passkeys = problems.length === 0 ? 'complete' : indexOnly ? 'missing-index' : 'mismatch';
   }
@@ -113,10 +107,8 @@ export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, '
 }
 
 export async function planDatabase(db: Kysely<any>, dialect: Dialect, inputs: DbPlanInputs): Promise<DbPlan> {
-  const first = await readDbState(db, dialect, inputs.facts);
-  const definition = await definitionFor(inputs, first);
-  const state = await readDbState(db, dialect, inputs.facts, definition);
-  return stepsFor(definition, state, dialect);
+  const state = await readDbState(db, dialect, inputs.facts);
+  return stepsFor(await definitionFor(inputs, state), state, dialect);
 }
 
 export function stepsFor(definition: MigrationDefinition, state: DbState, dialect: Dialect): DbPlan {
@@ -154,37 +146,4 @@ export function describe(op: Operation): string {
     case 'createIndex':
       return `create index ${op.name} on ${t(op.table)}`;
   }
-}
-
-/** Differences between a passkeys table in the database and the one the definition creates. */
-export function compareShape(provider: ProviderName, shape: TableShape, definition: MigrationDefinition): string[] {
-  const create = definition.operations.find((o): o is CreateTableOp => o.kind === 'createTable')!;
-  const index = definition.operations.find((o): o is CreateIndexOp => o.kind === 'createIndex')!;
-  const problems: string[] = [];
-  for (const want of create.columns) {
-    const have = shape.columns.find((c) => c.name === want.name);
-    if (!have) {
-      problems.push(`column ${want.name} is missing`);
-      continue;
-    }
-    const haveType = canonicalType(provider, have.type);
-    const jsonAlias = provider === 'mysql' && want.type === 'json' && haveType === 'longtext';
-    if (!sameType(haveType, want.type) && !jsonAlias) problems.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
-    if (have.nullable !== want.nullable) problems.push(`column ${want.name} is ${have.nullable ? '' : 'not '}nullable`);
-  }
-  for (const have of shape.columns) if (!create.columns.some((c) => c.name === have.name)) problems.push(`unexpected column ${have.name}`);
-  if (!shape.primaryKey || shape.primaryKey.columns.join(',') !== create.primaryKey.columns.join(',')) {
-    problems.push(`primary key is ${shape.primaryKey ? `(${shape.primaryKey.columns.join(', ')})` : 'missing'}, expected (${create.primaryKey.columns.join(', ')})`);
-  }
-  for (const fk of create.foreignKeys) {
-    const have = shape.foreignKeys.find((f) => f.columns.join(',') === fk.columns.join(','));
-    if (!have) problems.push(`foreign key ${fk.name} is missing`);
-    else if (have.principalTable !== fk.principal.name || !/cascade/i.test(have.onDelete)) {
-      problems.push(`foreign key on ${fk.columns.join(', ')} references ${have.principalTable} ON DELETE ${have.onDelete}, expected ${fk.principal.name} ON DELETE CASCADE`);
-    }
-  }
-  if (!shape.indexes.some((ix) => ix.name === index.name && ix.columns.join(',') === index.columns.join(','))) {
-    problems.push(`index ${index.name} is missing`);
-  }
-  return problems;
 }

@@ -8,7 +8,7 @@
  *   they are (EF emits no column change there).
  * Column changes are planned from the database as it is, so a column already in shape is left alone.
  */
-import type { ColumnInfo, TableRef } from '../db/dialect.js';
+import type { ColumnInfo, TableRef, TableShape } from '../db/dialect.js';
 import type { IdentityTableRole, ProviderName } from '../read/facts.js';
 
 export const MIGRATION_NAME = 'AddPasskeySupport';
@@ -131,29 +131,68 @@ export function planPasskeyMigration(inputs: PlanInputs): MigrationDefinition {
     }
   }
 
-  const passkeys = tables.userPasskeys;
-  operations.push({
-    kind: 'createTable',
-    table: passkeys,
-    columns: [
-      { name: 'CredentialId', clrType: 'byte[]', type: BINARY_1024[provider], maxLength: 1024, nullable: false },
-      { name: 'UserId', clrType: inputs.keyType as ClrType, type: userKeyStoreType(provider, inputs.keyType), nullable: false },
-      { name: 'Data', clrType: 'string', type: JSON_TYPE[provider], nullable: false },
-    ],
-    primaryKey: { name: `PK_${passkeys.name}`, columns: ['CredentialId'] },
-    foreignKeys: [
-      {
-        name: `FK_${passkeys.name}_${tables.users.name}_UserId`,
-        columns: ['UserId'],
-        principal: tables.users,
-        principalColumns: ['Id'],
-        onDelete: 'Cascade',
-      },
-    ],
-  });
-  operations.push({ kind: 'createIndex', name: `IX_${passkeys.name}_UserId`, table: passkeys, columns: ['UserId'], unique: false });
+  operations.push(...passkeyTableOps(provider, inputs.keyType, tables));
 
   return { id: inputs.id, name: MIGRATION_NAME, productVersion: inputs.productVersion, provider, operations };
+}
+
+/** The passkeys table and its index as EF Core creates them for IdentityUserPasskey<TKey>. */
+export function passkeyTableOps(provider: ProviderName, keyType: string, tables: Record<IdentityTableRole, TableRef>): [CreateTableOp, CreateIndexOp] {
+  const passkeys = tables.userPasskeys;
+  return [
+    {
+      kind: 'createTable',
+      table: passkeys,
+      columns: [
+        { name: 'CredentialId', clrType: 'byte[]', type: BINARY_1024[provider], maxLength: 1024, nullable: false },
+        { name: 'UserId', clrType: keyType as ClrType, type: userKeyStoreType(provider, keyType), nullable: false },
+        { name: 'Data', clrType: 'string', type: JSON_TYPE[provider], nullable: false },
+      ],
+      primaryKey: { name: `PK_${passkeys.name}`, columns: ['CredentialId'] },
+      foreignKeys: [
+        {
+          name: `FK_${passkeys.name}_${tables.users.name}_UserId`,
+          columns: ['UserId'],
+          principal: tables.users,
+          principalColumns: ['Id'],
+          onDelete: 'Cascade',
+        },
+      ],
+    },
+    { kind: 'createIndex', name: `IX_${passkeys.name}_UserId`, table: passkeys, columns: ['UserId'], unique: false },
+  ];
+}
+
+/** Differences between a passkeys table in the database and the one EF Core creates ([] when they agree). */
+export function compareShape(provider: ProviderName, shape: TableShape, [create, index]: [CreateTableOp, CreateIndexOp]): string[] {
+  const problems: string[] = [];
+  for (const want of create.columns) {
+    const have = shape.columns.find((c) => c.name === want.name);
+    if (!have) {
+      problems.push(`column ${want.name} is missing`);
+      continue;
+    }
+    const haveType = canonicalType(provider, have.type);
+    // MariaDB reports json as longtext (with a json_valid check): the same EF type.
+    const jsonAlias = provider === 'mysql' && want.type === 'json' && haveType === 'longtext';
+    if (!sameType(haveType, want.type) && !jsonAlias) problems.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
+    if (have.nullable !== want.nullable) problems.push(`column ${want.name} is ${have.nullable ? '' : 'not '}nullable`);
+  }
+  for (const have of shape.columns) if (!create.columns.some((c) => c.name === have.name)) problems.push(`unexpected column ${have.name}`);
+  if (!shape.primaryKey || shape.primaryKey.columns.join(',') !== create.primaryKey.columns.join(',')) {
+    problems.push(`primary key is ${shape.primaryKey ? `(${shape.primaryKey.columns.join(', ')})` : 'missing'}, expected (${create.primaryKey.columns.join(', ')})`);
+  }
+  for (const fk of create.foreignKeys) {
+    const have = shape.foreignKeys.find((f) => f.columns.join(',') === fk.columns.join(','));
+    if (!have) problems.push(`foreign key ${fk.name} is missing`);
+    else if (have.principalTable !== fk.principal.name || !/cascade/i.test(have.onDelete)) {
+      problems.push(`foreign key on ${fk.columns.join(', ')} references ${have.principalTable} ON DELETE ${have.onDelete}, expected ${fk.principal.name} ON DELETE CASCADE`);
+    }
+  }
+  if (!shape.indexes.some((ix) => ix.name === index.name && ix.columns.join(',') === index.columns.join(','))) {
+    problems.push(`index ${index.name} is missing`);
+  }
+  return problems;
 }
 
 /** `yyyyMMddHHmmss_AddPasskeySupport`, in UTC as EF names migrations. */

@@ -5,7 +5,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
-import type { ColumnInfo, Dialect, TableRef } from '../../db/dialect.js';
+import type { Dialect, TableRef } from '../../db/dialect.js';
+import { compareShape, passkeyTableOps } from '../../plan/passkey-migration.js';
 
 export type PasskeysTableState = 'present' | 'absent' | 'mismatch';
 
@@ -25,41 +26,13 @@ export interface DatabaseFacts {
 
 export const HISTORY_TABLE = '__EFMigrationsHistory';
 
-/** The passkeys table EF Core creates for IdentityUserPasskey<TKey>, column by column, per engine. */
-export function expectedPasskeyColumns(provider: ProviderName, userKeyType: string): ColumnInfo[] {
-  const binary: Record<ProviderName, string> = { sqlite: 'BLOB', sqlserver: 'varbinary(1024)', postgres: 'bytea', mysql: 'varbinary(1024)' };
-  const json: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserver: 'nvarchar(max)', postgres: 'jsonb', mysql: 'json' };
-  return [
-    { name: 'CredentialId', type: binary[provider], nullable: false, default: null },
-    { name: 'UserId', type: userKeyType, nullable: false, default: null },
-    { name: 'Data', type: json[provider], nullable: false, default: null },
-  ];
-}
-
-export function comparePasskeyColumns(actual: ColumnInfo[], expected: ColumnInfo[]): string[] {
-  const problems: string[] = [];
-  const norm = (t: string) => t.toLowerCase().replace(/\s+/g, '');
-  for (const want of expected) {
-    const have = actual.find((c) => c.name === want.name);
-    if (!have) problems.push(`column ${want.name} is missing`);
-    else {
-      // MySQL/MariaDB report json as longtext with a check constraint; both spell the same EF type.
-      const sameType = norm(have.type) === norm(want.type) || (norm(want.type) === 'json' && norm(have.type) === 'longtext');
-      if (!sameType) problems.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
-      if (have.nullable !== want.nullable) problems.push(`column ${want.name} is ${have.nullable ? '' : 'not '}nullable`);
-    }
-  }
-  for (const have of actual) {
-    if (!expected.some((c) => c.name === have.name)) problems.push(`unexpected column ${have.name}`);
-  }
-  return problems;
-}
-
 export async function readDatabaseFacts(options: {
   db: Kysely<any>;
   dialect: Dialect;
   target: string;
   tables: Record<IdentityTableRole, TableRef>;
+  /** the user key's CLR type (string, Guid, int, long), for the passkeys table EF creates */
+  keyType: string;
 }): Promise<DatabaseFacts> {
   const { db, dialect } = options;
   const tables = {} as DatabaseFacts['tables'];
@@ -78,28 +51,15 @@ export async function readDatabaseFacts(options: {
   let passkeysTable: PasskeysTableState = 'absent';
   let passkeysTableProblems: string[] = [];
   if (tables.userPasskeys.exists) {
-    const actual = await dialect.columns(db, tables.userPasskeys);
-    passkeysTableProblems = comparePasskeyColumns(actual, expectedPasskeyColumns(dialect.provider, userKeyColumnType ?? '?'));
+    const shape = await dialect.shape(db, tables.userPasskeys);
+    passkeysTableProblems = compareShape(dialect.provider, shape, passkeyTableOps(dialect.provider, options.keyType, options.tables));
     passkeysTable = passkeysTableProblems.length === 0 ? 'present' : 'mismatch';
   }
 
   // EF keeps its history in the connection's default schema unless the app says otherwise.
-  let historyTable: DatabaseFacts['historyTable'] = null;
-  const historyCandidates: TableRef[] = [{ name: HISTORY_TABLE, schema: null }];
-  if (tables.users.schema) historyCandidates.push({ name: HISTORY_TABLE, schema: tables.users.schema });
-  for (const candidate of historyCandidates) {
-    if (await dialect.tableExists(db, candidate)) {
-      historyTable = { ...candidate, exists: true };
-      break;
-    }
-  }
-  const appliedMigrations: DatabaseFacts['appliedMigrations'] = [];
-  if (historyTable) {
-    const table = historyTable.schema ? sql.table(`${historyTable.schema}.${HISTORY_TABLE}`) : sql.table(HISTORY_TABLE);
-    const rows = await sql<{ MigrationId: string; ProductVersion: string }>`
-      select ${sql.ref('MigrationId')}, ${sql.ref('ProductVersion')} from ${table} order by ${sql.ref('MigrationId')}`.execute(db);
-    for (const row of rows.rows) appliedMigrations.push({ id: row.MigrationId, productVersion: row.ProductVersion });
-  }
+  const history = await readHistory(db, dialect, [{ name: HISTORY_TABLE, schema: null }, ...(tables.users.schema ? [{ name: HISTORY_TABLE, schema: tables.users.schema }] : [])]);
+  const historyTable: DatabaseFacts['historyTable'] = history.table ? { ...history.table, exists: true } : null;
+  const appliedMigrations = history.rows;
 
   let schemaVersion: DatabaseFacts['schemaVersion'] = null;
   let schemaVersionBasis = 'no Identity users table';
@@ -133,4 +93,20 @@ export async function readDatabaseFacts(options: {
     schemaVersion,
     schemaVersionBasis,
   };
+}
+
+/** The first of the candidate history tables that exists, and its rows in MigrationId order. */
+export async function readHistory(
+  db: Kysely<any>,
+  dialect: Dialect,
+  candidates: TableRef[],
+): Promise<{ table: TableRef | null; rows: { id: string; productVersion: string }[] }> {
+  for (const candidate of candidates) {
+    if (!(await dialect.tableExists(db, candidate))) continue;
+    const table = sql.raw(dialect.quoteTable(candidate));
+    const rows = await sql<{ MigrationId: string; ProductVersion: string }>`
+      select ${sql.ref('MigrationId')}, ${sql.ref('ProductVersion')} from ${table} order by ${sql.ref('MigrationId')}`.execute(db);
+    return { table: candidate, rows: rows.rows.map((r) => ({ id: r.MigrationId, productVersion: r.ProductVersion })) };
+  }
+  return { table: null, rows: [] };
 }

@@ -13,6 +13,7 @@ export async function readDatabase(options: {
   connectionString: string;
   baseDir: string;
   tables: IdentityFacts['tables'];
+  keyType: string;
   connectTimeoutMs?: number;
 }): Promise<DatabaseFacts> {
   const dialect = await dialectFor(options.provider);
@@ -26,7 +27,7 @@ export async function readDatabase(options: {
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
   try {
-    return await readDatabaseFacts({ db, dialect, target: target.display, tables: options.tables });
+    return await readDatabaseFacts({ db, dialect, target: target.display, tables: options.tables, keyType: options.keyType });
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`reading the ${dialect.label} database ${target.display} failed: ${(error as Error).message.split('\n')[0]}`);
