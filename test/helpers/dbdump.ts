@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mysqlSettings, pgSettings } from './services.js';
 
 export interface Dump {
   schema: string[];
@@ -30,15 +31,11 @@ export async function dumpSqlite(file: string, options: { ignore?: RegExp } = {}
   }
 }
 
-function pgParts(): { host: string; port: string; user: string; password: string } {
-  const map = Object.fromEntries(process.env.PKM_PG!.split(';').map((p) => p.split('=') as [string, string]));
-  return { host: map.Host!, port: map.Port!, user: map.Username!, password: map.Password! };
-}
 
 export async function dumpPostgres(database: string): Promise<Dump> {
-  const { host, port, user, password } = pgParts();
+  const { host, port, user, password } = pgSettings(database);
   const pgBin = execFileSync('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1'], { encoding: 'utf8' }).trim();
-  const text = execFileSync(`${pgBin}/pg_dump`, ['--schema-only', '--no-owner', '--no-privileges', '-h', host, '-p', port, '-U', user, database], {
+  const text = execFileSync(`${pgBin}/pg_dump`, ['--schema-only', '--no-owner', '--no-privileges', '-h', host!, '-p', String(port), '-U', user!, database], {
     encoding: 'utf8',
     env: { ...process.env, PGPASSWORD: password },
   });
@@ -49,7 +46,7 @@ export async function dumpPostgres(database: string): Promise<Dump> {
     .filter((s) => s && !/^SET |^SELECT pg_catalog\.set_config/.test(s))
     .sort();
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ host, port: Number(port), user, password, database });
+  const client = new pg.Client(pgSettings(database));
   await client.connect();
   try {
     const rows = await client.query('select "MigrationId", "ProductVersion" from "__EFMigrationsHistory" order by 1');
@@ -61,8 +58,7 @@ export async function dumpPostgres(database: string): Promise<Dump> {
 
 export async function dumpMysql(database: string): Promise<Dump> {
   const mysql = await import('mysql2/promise');
-  const map = Object.fromEntries(process.env.PKM_MYSQL!.split(';').map((p) => p.split('=') as [string, string]));
-  const conn = await mysql.createConnection({ host: map.Server, port: Number(map.Port), user: map.User, password: map.Password, database });
+  const conn = await mysql.createConnection(mysqlSettings(database));
   try {
     const [tables] = (await conn.query('show tables')) as any;
     const schema: string[] = [];
@@ -91,9 +87,8 @@ export async function checksums(kind: 'sqlite' | 'postgres' | 'mysql', target: s
     }
     db.close();
   } else if (kind === 'postgres') {
-    const { host, port, user, password } = pgParts();
     const { default: pg } = await import('pg');
-    const client = new pg.Client({ host, port: Number(port), user, password, database: target });
+    const client = new pg.Client(pgSettings(target));
     await client.connect();
     for (const t of tables) {
       const name = t.schema ? `"${t.schema}"."${t.name}"` : `"${t.name}"`;
@@ -103,8 +98,7 @@ export async function checksums(kind: 'sqlite' | 'postgres' | 'mysql', target: s
     await client.end();
   } else {
     const mysql = await import('mysql2/promise');
-    const map = Object.fromEntries(process.env.PKM_MYSQL!.split(';').map((p) => p.split('=') as [string, string]));
-    const conn = await mysql.createConnection({ host: map.Server, port: Number(map.Port), user: map.User, password: map.Password, database: target });
+    const conn = await mysql.createConnection(mysqlSettings(target));
     for (const t of tables) {
       const [rows] = (await conn.query(`select * from \`${t.name}\` order by ${t.orderBy}`)) as any;
       out[t.name] = { rows: rows.length, sha256: digest(rows) };

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { repoRoot } from './run.js';
+import { mysqlSettings, pgSettings } from './services.js';
 
 export interface Materialized {
   dir: string;
@@ -37,56 +38,56 @@ export async function createSqlite(file: string, script: string): Promise<void> 
   db.close();
 }
 
-export async function createPostgres(script: string): Promise<{ connectionString: string; database: string; drop(): Promise<void> }> {
+/** Runs one statement on the PostgreSQL server's maintenance database. */
+async function pgAdmin(statement: string): Promise<void> {
   const { default: pg } = await import('pg');
-  const base = parse(process.env.PKM_PG!);
-  const database = `pkm_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database: 'postgres' });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  await admin.end();
-  const client = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database });
+  const client = new pg.Client(pgSettings('postgres'));
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+interface ScratchDatabase {
+  connectionString: string;
+  database: string;
+  drop(): Promise<void>;
+}
+
+function pgDatabase(database: string): ScratchDatabase {
+  return {
+    database,
+    connectionString: `${process.env.PKM_PG};Database=${database}`,
+    drop: () => pgAdmin(`drop database if exists ${database} with (force)`),
+  };
+}
+
+const scratchName = () => `pkm_${randomBytes(5).toString('hex')}`;
+
+export async function createPostgres(script: string): Promise<ScratchDatabase> {
+  const db = pgDatabase(scratchName());
+  await pgAdmin(`create database ${db.database}`);
+  const { default: pg } = await import('pg');
+  const client = new pg.Client(pgSettings(db.database));
   await client.connect();
   await client.query(script);
   await client.end();
-  return {
-    database,
-    connectionString: `${process.env.PKM_PG};Database=${database}`,
-    async drop() {
-      const c = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database: 'postgres' });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    },
-  };
+  return db;
 }
 
 /** A copy of a PostgreSQL database (CREATE DATABASE ... TEMPLATE), rows included. */
-export async function copyPostgres(template: string): Promise<{ connectionString: string; database: string; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const base = parse(process.env.PKM_PG!);
-  const database = `pkm_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database: 'postgres' });
-  await admin.connect();
-  await admin.query(`create database ${database} template ${template}`);
-  await admin.end();
-  return {
-    database,
-    connectionString: `${process.env.PKM_PG};Database=${database}`,
-    async drop() {
-      const c = new pg.Client({ host: base.host, port: Number(base.port), user: base.username, password: base.password, database: 'postgres' });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    },
-  };
+export async function copyPostgres(template: string): Promise<ScratchDatabase> {
+  const db = pgDatabase(scratchName());
+  await pgAdmin(`create database ${db.database} template ${template}`);
+  return db;
 }
 
-export async function createMysql(script: string): Promise<{ connectionString: string; database: string; drop(): Promise<void> }> {
+export async function createMysql(script: string): Promise<ScratchDatabase> {
   const mysql = await import('mysql2/promise');
-  const base = parse(process.env.PKM_MYSQL!);
-  const database = `pkm_${randomBytes(5).toString('hex')}`;
-  const conn = await mysql.createConnection({ host: base.server, port: Number(base.port), user: base.user, password: base.password, multipleStatements: true });
+  const database = scratchName();
+  const conn = await mysql.createConnection({ ...mysqlSettings(), multipleStatements: true });
   await conn.query(`create database ${database}`);
   await conn.query(`use ${database}`);
   await conn.query(script);
@@ -95,20 +96,11 @@ export async function createMysql(script: string): Promise<{ connectionString: s
     database,
     connectionString: `${process.env.PKM_MYSQL};Database=${database}`,
     async drop() {
-      const c = await mysql.createConnection({ host: base.server, port: Number(base.port), user: base.user, password: base.password });
+      const c = await mysql.createConnection(mysqlSettings());
       await c.query(`drop database if exists ${database}`);
       await c.end();
     },
   };
-}
-
-function parse(connectionString: string): Record<string, string> {
-  return Object.fromEntries(
-    connectionString.split(';').filter(Boolean).map((part) => {
-      const [k, ...v] = part.split('=');
-      return [k!.trim().toLowerCase(), v.join('=')];
-    }),
-  );
 }
 
 /** The standard materializations, one per fixture. */

@@ -1,5 +1,6 @@
 /** Existing users for the databases under test: users, their claims and external logins, with real-looking data. */
 import { randomUUID } from 'node:crypto';
+import { mysqlSettings, pgSettings } from './services.js';
 
 export interface SeedTarget {
   kind: 'sqlite' | 'postgres' | 'mysql';
@@ -53,15 +54,13 @@ export async function execute(t: Pick<SeedTarget, 'kind' | 'target'>, statements
     db.close();
   } else if (t.kind === 'postgres') {
     const { default: pg } = await import('pg');
-    const map = Object.fromEntries(process.env.PKM_PG!.split(';').map((p) => p.split('=') as [string, string]));
-    const client = new pg.Client({ host: map.Host, port: Number(map.Port), user: map.Username, password: map.Password, database: t.target });
+    const client = new pg.Client(pgSettings(t.target));
     await client.connect();
     await client.query(`BEGIN; ${statements.join(';\n')}; COMMIT;`);
     await client.end();
   } else {
     const mysql = await import('mysql2/promise');
-    const map = Object.fromEntries(process.env.PKM_MYSQL!.split(';').map((p) => p.split('=') as [string, string]));
-    const conn = await mysql.createConnection({ host: map.Server, port: Number(map.Port), user: map.User, password: map.Password, database: t.target, multipleStatements: true });
+    const conn = await mysql.createConnection({ ...mysqlSettings(t.target), multipleStatements: true });
     await conn.query(`START TRANSACTION; ${statements.join(';\n')}; COMMIT;`);
     await conn.end();
   }
