@@ -5,10 +5,9 @@ import type { Output } from '../core/output.js';
 import { readJournal, removeJournal } from '../apply/db-journal.js';
 import { ensureHistoryTable } from '../apply/db-apply.js';
 import { faultPoint } from '../apply/fault.js';
-import { describe, HISTORY, readDbState } from '../plan/db-plan.js';
+import { definitionFor, describe, HISTORY, readDbState } from '../plan/db-plan.js';
 import type { MigrationDefinition } from '../plan/passkey-migration.js';
 import { loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
-import { definitionFor } from '../plan/db-plan.js';
 
 export interface DbRollbackOptions extends DbCommandOptions {
   force?: boolean;

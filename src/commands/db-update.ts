@@ -2,9 +2,8 @@
 import { ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { applyDatabase } from '../apply/db-apply.js';
-import { definitionFor, HISTORY, planDatabase, stepsFor, type DbPlan } from '../plan/db-plan.js';
+import { definitionFor, HISTORY, modelState, planDatabase, stepsFor, type DbPlan } from '../plan/db-plan.js';
 import { loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
-import { snapshotColumns } from '../read/project/snapshot.js';
 
 export interface DbUpdateOptions extends DbCommandOptions {
   check?: boolean;
@@ -18,7 +17,7 @@ export async function dbUpdate(options: DbUpdateOptions, out: Output): Promise<n
 
   if (options.script) {
     // No connection: the columns as EF's model snapshot says the database has them.
-    const state = { historyExists: true, appliedMigrations: [], appliedId: null, passkeys: 'absent' as const, problems: [], columns: snapshotColumns(ctx.facts, ctx.provider) };
+    const state = modelState(ctx.facts, ctx.provider);
     const plan = stepsFor(await definitionFor(inputs, state), state, ctx.dialect);
     const statements = plan.steps.flatMap((s) => s.statements);
     const body = options.idempotent ? ctx.dialect.guardScript(HISTORY, plan.definition.id, statements, false) : statements;

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { ColumnInfo, Dialect, TableRef } from '../db/dialect.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { HISTORY_TABLE, readHistory } from '../read/database/identity-schema.js';
+import { snapshotColumns } from '../read/project/snapshot.js';
 import type { ProviderName } from '../read/facts.js';
 import {
   BUILTIN_EF_VERSION,
@@ -74,6 +75,20 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
   return { historyExists, appliedMigrations, appliedId: appliedMigrations.find(isPasskeyMigrationId) ?? null, passkeys, problems, columns };
 }
 
+/**
+ * The database as EF's model says it is, for planning without a connection (`db update --script`, the EF
+ * migration files): no passkeys table, no history, the columns recorded in the model before AddPasskeySupport.
+ */
+export function modelState(facts: ProjectFacts, provider: ProviderName): DbState {
+  return { historyExists: true, appliedMigrations: [], appliedId: null, passkeys: 'absent', problems: [], columns: snapshotColumns(facts, provider) };
+}
+
+/** Stores.MaxLengthForKeys once the app is on Version3, where 0 (or unset) means 128. */
+export function version3KeyLength(facts: ProjectFacts): number {
+  const configured = facts.maxLengthForKeys.configured;
+  return configured && configured > 0 ? configured : 128;
+}
+
 /** The migration id shared with the EF migration files: the project's, else the database's, else a new one. */
 export function migrationIdFor(facts: ProjectFacts, appliedMigrations: string[]): string {
   return facts.migrations?.migrations.find(isPasskeyMigrationId) ?? appliedMigrations.find(isPasskeyMigrationId) ?? newMigrationId();
@@ -92,7 +107,6 @@ export function productVersionFor(facts: ProjectFacts): string {
 
 export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, 'appliedMigrations' | 'columns'>): Promise<MigrationDefinition> {
   const { facts } = inputs;
-  const configuredKeys = facts.maxLengthForKeys.configured;
   return planPasskeyMigration({
     provider: inputs.provider,
     keyType: facts.identity.keyType,
@@ -101,8 +115,7 @@ export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, '
     productVersion: productVersionFor(facts),
     keepExistingColumns: inputs.keepExistingColumns,
     existingColumns: state.columns,
-    // On Version3, MaxLengthForKeys 0 means 128.
-    maxLengthForKeys: configuredKeys && configuredKeys > 0 ? configuredKeys : 128,
+    maxLengthForKeys: version3KeyLength(facts),
   });
 }
 

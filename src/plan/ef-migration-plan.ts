@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { ProjectFacts } from '../read/project/index.js';
 import type { ProviderName } from '../read/facts.js';
-import { snapshotColumns } from '../read/project/snapshot.js';
-import { definitionFor } from './db-plan.js';
+import { definitionFor, modelState, version3KeyLength } from './db-plan.js';
 import { efFiles, type ColumnReshape, type EfFiles } from './ef-files.js';
 import type { MigrationDefinition } from './passkey-migration.js';
 
@@ -15,13 +14,11 @@ export interface EfMigrationPlan {
 export async function planEfMigration(facts: ProjectFacts, provider: ProviderName, options: { keepExistingColumns: boolean; id?: string; productVersion?: string }): Promise<EfMigrationPlan | null> {
   const migrations = facts.migrations;
   if (!migrations) return null;
-  const columns = snapshotColumns(facts, provider);
-  const state = { appliedMigrations: [], columns };
-  let definition = await definitionFor({ facts, provider, keepExistingColumns: options.keepExistingColumns }, state);
+  let definition = await definitionFor({ facts, provider, keepExistingColumns: options.keepExistingColumns }, modelState(facts, provider));
   if (options.id) definition = { ...definition, id: options.id };
   if (options.productVersion) definition = { ...definition, productVersion: options.productVersion };
   const tables = facts.identity.tables;
-  const keys = facts.maxLengthForKeys.configured && facts.maxLengthForKeys.configured > 0 ? facts.maxLengthForKeys.configured : 128;
+  const keys = version3KeyLength(facts);
   const reshapes: ColumnReshape[] = options.keepExistingColumns
     ? []
     : [
