@@ -1,6 +1,4 @@
 /** A planned change to one file: its text before (null for a new file) and after, with the reason. */
-import { existsSync, readFileSync } from 'node:fs';
-
 export interface FileChange {
   path: string;
   before: string | null;
@@ -19,10 +17,6 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   let out = text;
   for (const e of [...edits].sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end);
   return out;
-}
-
-export function readOrNull(file: string): string | null {
-  return existsSync(file) ? readFileSync(file, 'utf8') : null;
 }
 
 /** Merges changes to the same file (later edits see the earlier result). */

@@ -107,7 +107,8 @@ export async function planRetarget(facts: ProjectFacts, options: { aspnetVersion
   // Files
   const changes: FileChange[] = [];
   for (const file of new Set(edits.map((e) => e.file))) {
-    const before = readFileSync(file, 'utf8');
+    // The text the offsets were taken from.
+    const before = loadMsbuildFile(file).text;
     changes.push({ path: file, before, after: applyEdits(before, edits.filter((e) => e.file === file).map((e) => e.edit)), reason: 'retarget to .NET 10' });
   }
   if (facts.sdkPin?.version && Number(facts.sdkPin.version.split('.')[0]) < 10) {
