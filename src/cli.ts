@@ -34,6 +34,9 @@ export async function main(argv: string[]): Promise<number> {
       'after',
       `
 Examples:
+  $ passkey-migrate add                         the whole upgrade: plan, confirm, apply
+  $ passkey-migrate add --check                 CI gate: exit 2 while anything is pending
+  $ passkey-migrate verify                      sign up and in with a passkey in Chromium
   $ passkey-migrate detect                      what app is this, and is it supported?
   $ passkey-migrate detect --project src/Web --json
 
@@ -67,6 +70,58 @@ Examples:
   $ passkey-migrate detect --project MyApp.sln --json
   $ passkey-migrate detect --connection "Host=db;Database=app;Username=app;Password=..."`)
     .action(run(async () => (await import('./commands/detect.js')).detect));
+
+  common(program.command('add'))
+    .description('the whole upgrade in one reviewable, reversible step: .NET 10, schema Version3, EF migration, passkey UI, database')
+    .option('-y, --yes', 'apply without asking (required when stdin is not a terminal or CI is set)')
+    .option('--dry-run', 'print the plan with unified diffs and SQL; change nothing')
+    .option('--check', 'change nothing: exit 0 when fully migrated, 2 when anything is pending (listing what)')
+    .option('--ui <kind>', 'razor (Identity Razor Pages) or mvc (account controller); default: from the app')
+    .option('--skip-ui', 'no passkey UI (only the project and the database)')
+    .option('--skip-db', 'do not touch (or, with --check, look at) the database')
+    .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
+    .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')
+    .option('--allow-dirty', 'run even when the git worktree has uncommitted changes')
+    .option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both')
+    .option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this version')
+    .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')
+    .option('--connection <string>', 'use this connection string instead of the app configuration')
+    .addOption(new Option('--lock-timeout <ms>', 'bound on waiting for EF\'s migration lock').argParser(Number).default(30000))
+    .addOption(new Option('--connect-timeout <ms>', 'bound on connecting to the database').argParser(Number).default(5000))
+    .addHelpText('after', `
+Examples:
+  $ passkey-migrate add                 show the plan, ask, apply
+  $ passkey-migrate add --dry-run       the plan with diffs and SQL
+  $ passkey-migrate add --check         for CI: exit 2 while anything is pending
+  $ passkey-migrate add --yes --on-conflict skip`)
+    .action(run(async () => (await import('./commands/add.js')).add));
+
+  common(program.command('undo'))
+    .description('revert the last add from its journal: database rolled back, files restored')
+    .option('-y, --yes', 'undo without asking')
+    .option('--force', 'roll the database back even when users have registered passkeys (they are deleted)')
+    .option('--skip-db', 'restore the files only')
+    .option('--connection <string>', 'use this connection string instead of the app configuration')
+    .action(run(async () => (await import('./commands/undo.js')).undo));
+
+  common(program.command('scaffold'))
+    .description('only the passkey UI: models, <passkey-submit> element, endpoints, login, manage pages, nav link, script include')
+    .option('--pages', 'the sign-in and passkey management pages (required)')
+    .option('--ui <kind>', 'razor or mvc; default: from the app')
+    .option('-y, --yes', 'write without asking')
+    .option('--dry-run', 'print the plan with diffs; write nothing')
+    .option('--check', 'write nothing; exit 0 when in place, 2 when pending')
+    .option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both')
+    .action(run(async () => (await import('./commands/scaffold.js')).scaffold));
+
+  common(program.command('verify'))
+    .description('build and run the app on localhost, and drive Chromium with a virtual authenticator through the passkey flows')
+    .option('--browser <path>', 'the Chromium or Chrome executable (default: found on the machine)')
+    .option('--port <n>', 'the port to run the app on (default: a free one)', Number)
+    .option('--no-build', 'use the existing build')
+    .option('--screenshots <dir>', 'where to save screenshots on failure (default: .passkey-migrate/verify)')
+    .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(Number).default(30000))
+    .action(run(async () => (await import('./commands/verify.js')).verify));
 
   common(program.command('upgrade'))
     .description('retarget to .NET 10, switch Identity to schema Version3 and write the EF migration AddPasskeySupport')

@@ -53,6 +53,8 @@ export interface DbPlanInputs {
   facts: ProjectFacts;
   provider: ProviderName;
   keepExistingColumns: boolean;
+  /** the id and EF version the project's migration files will carry (`add` plans files and database together) */
+  overrides?: { id?: string | null; productVersion?: string };
 }
 
 export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts): Promise<DbState> {
@@ -111,8 +113,8 @@ export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, '
     provider: inputs.provider,
     keyType: facts.identity.keyType,
     tables: facts.identity.tables,
-    id: migrationIdFor(facts, state.appliedMigrations),
-    productVersion: productVersionFor(facts),
+    id: inputs.overrides?.id ?? migrationIdFor(facts, state.appliedMigrations),
+    productVersion: inputs.overrides?.productVersion ?? productVersionFor(facts),
     keepExistingColumns: inputs.keepExistingColumns,
     existingColumns: state.columns,
     maxLengthForKeys: version3KeyLength(facts),

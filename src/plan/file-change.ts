@@ -4,6 +4,8 @@ export interface FileChange {
   before: string | null;
   after: string;
   reason: string;
+  /** a file we create whose path already holds a different file: the user decides (skip, overwrite, keep both) */
+  conflict?: boolean;
 }
 
 export interface TextEdit {

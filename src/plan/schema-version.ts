@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { argumentNodes, findAll, invokedName, parseCSharp, typeArguments, type SyntaxNode } from '../read/project/csharp.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type FileChange, type TextEdit } from './file-change.js';
+import { hasUsing, indentUnit as unit, lineIndent, usingEdit } from './csharp-edit.js';
 
 const VALUE = 'IdentitySchemaVersions.Version3';
 const NAMESPACE = 'Microsoft.AspNetCore.Identity';
@@ -32,18 +33,9 @@ export async function planSchemaVersion(facts: ProjectFacts): Promise<FileChange
     if (!call) return null;
     edits.push(...registrationEdits(text, call));
   }
-  if (!hasUsing(parsed.tree.rootNode, text)) edits.push(usingEdit(parsed.tree.rootNode, text));
+  if (!hasUsing(parsed.tree.rootNode, text, NAMESPACE)) edits.push(usingEdit(parsed.tree.rootNode, text, NAMESPACE));
   const after = applyEdits(text, edits);
   return { path: file, before: text, after, reason: 'Identity schema Version3' };
-}
-
-function lineIndent(text: string, index: number): string {
-  const start = text.lastIndexOf('\n', index - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))![0];
-}
-
-function unit(text: string): string {
-  return /\n\t/.test(text) ? '\t' : '    ';
 }
 
 function registrationEdits(text: string, call: SyntaxNode): TextEdit[] {
@@ -75,30 +67,4 @@ function registrationEdits(text: string, call: SyntaxNode): TextEdit[] {
   const inner = open + step;
   const arrowEnd = lambda.text.indexOf('=>') + lambda.startIndex + 2;
   return [{ at: arrowEnd, end: body.endIndex, text: `\n${open}{\n${inner}${body.text};\n${inner}${statement}\n${open}}` }];
-}
-
-function hasUsing(root: SyntaxNode, text: string): boolean {
-  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive');
-  if (usings.some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${NAMESPACE};`)) return true;
-  // Code in that namespace, or one below it, sees it without a using.
-  return new RegExp(`namespace\\s+${NAMESPACE.replace(/\./g, '\\.')}\\b`).test(text);
-}
-
-function usingEdit(root: SyntaxNode, text: string): TextEdit {
-  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive' && !/^global\b|=/.test(c.text.replace(/^using\s+/, '')));
-  const line = `using ${NAMESPACE};`;
-  if (usings.length === 0) {
-    // After a leading comment block, before the first code.
-    const first = root.namedChildren.find((c) => c && c.type !== 'comment');
-    const at = first ? text.lastIndexOf('\n', first.startIndex) + 1 : 0;
-    return { at, end: at, text: `${line}\n\n` };
-  }
-  // In order among the usings that are sorted, else after the last one.
-  const next = usings.find((u) => !u.text.startsWith('using System') && u.text > line);
-  if (next) {
-    const at = text.lastIndexOf('\n', next.startIndex) + 1;
-    return { at, end: at, text: `${line}\n` };
-  }
-  const last = usings[usings.length - 1]!;
-  return { at: last.endIndex, end: last.endIndex, text: `\n${line}` };
 }

@@ -31,6 +31,8 @@ export interface Location {
 export interface IdentityFacts {
   registration: Location & { method: RegistrationMethod; enclosingMethod?: string; enclosingType?: string };
   userType: string;
+  /** the user type as C# code outside its namespace can name it: `SampleShop.Data.ApplicationUser`, `IdentityUser` */
+  userTypeReference: string;
   roleType: string | null;
   keyType: string;
   dbContext: { name: string; namespace?: string; file: string; projectDir: string; baseType: string };
@@ -231,6 +233,7 @@ export async function readIdentity(sources: SourceFile[]): Promise<IdentityFacts
       enclosingType: enclosing(call, 'class_declaration')?.childForFieldName('name')?.text,
     },
     userType,
+    userTypeReference: classes.get(userType)?.namespace ? `global::${classes.get(userType)!.namespace}.${userType}` : typeArgs[0]!,
     roleType,
     keyType,
     dbContext: {

@@ -1,0 +1,54 @@
+/**
+ * `passkey-migrate scaffold --pages`: only the passkey UI (models, element, endpoints, login, manage pages, nav
+ * link, script include), for an app already on .NET 10 with schema Version3. Same plan and conflict rules as add.
+ */
+import { ExitCode, UserError } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import { applyFileChanges } from '../apply/files.js';
+import { planUi } from '../plan/ui/index.js';
+import { readProject } from '../read/project/index.js';
+import { confirmOrRefuse, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
+
+export interface ScaffoldOptions {
+  project?: string;
+  pages?: boolean;
+  ui?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  check?: boolean;
+  onConflict?: string;
+}
+
+export async function scaffold(options: ScaffoldOptions, out: Output): Promise<number> {
+  if (!options.pages) throw new UserError('nothing to scaffold', { hint: 'pass --pages (the passkey sign-in and management UI)' });
+  const facts = await readProject({ project: options.project });
+  const rel = relativeTo(facts.located.root);
+  const plan = await planUi(facts, { ui: options.ui });
+  const files = plan.changes.map((c) => ({ path: rel(c.path), action: c.before === null ? 'create' : c.conflict ? 'replace' : 'update', reason: c.reason }));
+  if (plan.changes.length === 0) {
+    if (out.json) out.document({ command: 'scaffold', status: 'up-to-date', ui: plan.kind, files, notes: plan.notes });
+    else out.line(`${out.style('ok', 'nothing to do')}: the passkey pages are in place`);
+    return ExitCode.ok;
+  }
+  if (options.check || options.dryRun) {
+    if (out.json) out.document({ command: 'scaffold', status: 'pending', ui: plan.kind, files, notes: plan.notes });
+    else {
+      out.line(out.style('heading', 'Files:'));
+      listChanges(out, plan.changes, rel);
+      for (const note of plan.notes) out.warn(note);
+      if (options.dryRun) await printDiffs(out, plan.changes, rel);
+    }
+    return options.check ? ExitCode.pending : ExitCode.ok;
+  }
+  if (!out.json) {
+    out.line(out.style('heading', 'Files:'));
+    listChanges(out, plan.changes, rel);
+    for (const note of plan.notes) out.warn(note);
+  }
+  const changes = await settleConflicts(plan.changes, options.onConflict, out, rel);
+  if (!(await confirmOrRefuse(options.yes, 'Write these files?'))) return ExitCode.ok;
+  applyFileChanges(changes);
+  if (out.json) out.document({ command: 'scaffold', status: 'applied', ui: plan.kind, files, notes: plan.notes });
+  else out.line(`${out.style('ok', 'done')}: ${changes.length} file${changes.length === 1 ? '' : 's'} written`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,57 @@
+/**
+ * `passkey-migrate undo`: reverts the last `add` from its journal: the database rolled back first (exactly, from
+ * the database journal), then every file restored to its text before add (new files removed). Refuses, naming
+ * them, when files were edited since; nothing is changed then.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { ExitCode, UserError } from '../core/errors.js';
+import { Output } from '../core/output.js';
+import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
+import { writeFileAtomic } from '../apply/atomic.js';
+import { readProject } from '../read/project/index.js';
+import { dbRollback } from './db-rollback.js';
+import { confirmOrRefuse, relativeTo } from './plan-output.js';
+
+export interface UndoOptions {
+  project?: string;
+  yes?: boolean;
+  force?: boolean;
+  skipDb?: boolean;
+  connection?: string;
+}
+
+export async function undo(options: UndoOptions, out: Output): Promise<number> {
+  const facts = await readProject({ project: options.project, connection: options.connection });
+  const projectDir = facts.msbuild.dir;
+  const rel = relativeTo(facts.located.root);
+  const journal = readAddJournal(projectDir);
+  if (!journal) throw new UserError('nothing to undo: no add journal (.passkey-migrate/add.json) in this project');
+  const edited = journal.files.filter((f) => {
+    const now = existsSync(f.path) ? readFileSync(f.path, 'utf8') : null;
+    return now !== f.after && now !== f.before;
+  });
+  if (edited.length) {
+    throw new UserError(`refusing to undo: ${edited.length} file${edited.length === 1 ? ' was' : 's were'} edited after add: ${edited.map((f) => rel(f.path)).join(', ')}`, {
+      hint: 'revert those edits first (or undo by hand with git)',
+    });
+  }
+  if (!out.json) out.line(`undo the add of ${journal.startedAt}: ${journal.files.length} files${journal.dbJournalDir && !options.skipDb ? ` and ${journal.migrationId ?? 'the migration'} in the database` : ''}`);
+  if (!(await confirmOrRefuse(options.yes, 'Undo?'))) return ExitCode.ok;
+
+  if (journal.dbJournalDir && !options.skipDb) {
+    const quiet = new Output({ json: true }, devNull(), devNull());
+    await dbRollback({ project: options.project, connection: options.connection, force: options.force }, quiet);
+  }
+  for (const f of [...journal.files].reverse()) {
+    if (f.before === null) rmSync(f.path, { force: true });
+    else writeFileAtomic(f.path, f.before);
+  }
+  removeAddJournal(projectDir);
+  if (out.json) out.document({ command: 'undo', status: 'undone', files: journal.files.map((f) => rel(f.path)), migrationId: journal.migrationId });
+  else out.line(`${out.style('ok', 'undone')}: ${journal.files.length} files restored${journal.dbJournalDir && !options.skipDb ? ', database rolled back' : ''}`);
+  return ExitCode.ok;
+}
+
+function devNull(): NodeJS.WritableStream {
+  return { write: () => true } as unknown as NodeJS.WritableStream;
+}

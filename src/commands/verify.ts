@@ -1,0 +1,67 @@
+/**
+ * `passkey-migrate verify`: build the app, run it on localhost, and drive Chromium with a virtual authenticator
+ * through the passkey flows. One line per step; screenshots on failure; exit 0 only when every step passes.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ExitCode, UserError } from '../core/errors.js';
+import type { Output } from '../core/output.js';
+import { readProject } from '../read/project/index.js';
+import { buildApp, startApp } from '../verify/app-runner.js';
+import { findBrowser, openBrowser } from '../verify/browser.js';
+import { Flow, IDENTITY_PAGES, runPasskeyFlow } from '../verify/flows.js';
+
+export interface VerifyOptions {
+  project?: string;
+  browser?: string;
+  port?: number;
+  build?: boolean;
+  screenshots?: string;
+  timeout?: number;
+}
+
+export async function verify(options: VerifyOptions, out: Output): Promise<number> {
+  const facts = await readProject({ project: options.project });
+  if (facts.ui.shape === 'mvc-controllers') {
+    throw new UserError('verify drives the Identity Razor Pages; the MVC account controller flow is not available in this version');
+  }
+  const executable = findBrowser(options.browser);
+  if (options.build !== false) {
+    out.info('building the app (dotnet build)...');
+    await buildApp(facts.msbuild.path);
+  }
+  out.info('starting the app...');
+  const app = await startApp(facts.msbuild.path, { port: options.port });
+  const session = await openBrowser(executable).catch(async (error) => {
+    await app.stop();
+    throw new UserError(`could not start ${executable}: ${(error as Error).message.split('\n')[0]}`);
+  });
+  const id = randomBytes(4).toString('hex');
+  const flow = new Flow(session, {
+    baseUrl: app.url,
+    profile: IDENTITY_PAGES,
+    email: `passkey-verify-${id}@example.test`,
+    password: `Pk-${id}-Verify!9`,
+    passkeyName: 'Verify passkey',
+    renamedTo: 'Verify passkey (renamed)',
+    timeoutMs: options.timeout ?? 30_000,
+    screenshotDir: path.resolve(options.screenshots ?? path.join(facts.msbuild.dir, '.passkey-migrate', 'verify')),
+    onStep: (r) => {
+      if (out.json) return;
+      const mark = r.skipped ? out.style('dim', 'skip') : r.ok ? out.style('ok', 'pass') : out.style('error', 'FAIL');
+      out.line(`${mark} ${r.name}${r.ok ? out.style('dim', ` (${r.ms} ms)`) : r.error ? `: ${r.error}` : ''}${r.screenshot ? ` [screenshot ${r.screenshot}]` : ''}`);
+    },
+  });
+  let results;
+  try {
+    results = await runPasskeyFlow(flow);
+  } finally {
+    await session.close();
+    await app.stop();
+  }
+  const ok = results.every((r) => r.ok);
+  if (out.json) out.document({ command: 'verify', status: ok ? 'passed' : 'failed', url: app.url, account: flow.options.email, steps: results });
+  else out.line(ok ? out.style('ok', `all ${results.length} steps passed on ${app.url}`) : out.style('error', `${results.filter((r) => !r.ok).length} of ${results.length} steps did not pass`));
+  if (!out.json) out.line(out.style('dim', `the test account ${flow.options.email} stays in the app's development database`));
+  return ok ? ExitCode.ok : ExitCode.error;
+}

@@ -1,0 +1,82 @@
+/** Small, formatting-preserving C# edits on a tree-sitter tree: using directives and class members. */
+import type { SyntaxNode } from '../read/project/csharp.js';
+import type { TextEdit } from './file-change.js';
+
+export function lineIndent(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))![0];
+}
+
+/** The file's indentation step: a tab or four spaces. */
+export function indentUnit(text: string): string {
+  return /\n\t/.test(text) ? '\t' : '    ';
+}
+
+export function hasUsing(root: SyntaxNode, text: string, namespace: string): boolean {
+  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive');
+  if (usings.some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${namespace};`)) return true;
+  // Code in that namespace, or one below it, sees it without a using.
+  return new RegExp(`namespace\\s+${namespace.replace(/\./g, '\\.')}\\b`).test(text);
+}
+
+/** Adds `using <namespace>;` among the file's usings (in order when they are sorted), or before the first code. */
+export function usingEdit(root: SyntaxNode, text: string, namespace: string): TextEdit {
+  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive' && !/^global\b|=/.test(c.text.replace(/^using\s+/, '')));
+  const line = `using ${namespace};`;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  if (usings.length === 0) {
+    const first = root.namedChildren.find((c) => c && c.type !== 'comment' && c.type !== 'preproc_nullable');
+    const at = first ? text.lastIndexOf('\n', first.startIndex) + 1 : 0;
+    return { at, end: at, text: `${line}${eol}${eol}` };
+  }
+  const next = usings.find((u) => !u.text.startsWith('using System') && u.text > line);
+  if (next) {
+    const at = text.lastIndexOf('\n', next.startIndex) + 1;
+    return { at, end: at, text: `${line}${eol}` };
+  }
+  const last = usings[usings.length - 1]!;
+  return { at: last.endIndex, end: last.endIndex, text: `${eol}${line}` };
+}
+
+export function findClass(root: SyntaxNode, name: string): SyntaxNode | undefined {
+  const stack: SyntaxNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === 'class_declaration' && node.childForFieldName('name')?.text === name) return node;
+    for (const child of node.namedChildren) if (child) stack.push(child);
+  }
+  return undefined;
+}
+
+export function classMembers(declaration: SyntaxNode): SyntaxNode[] {
+  const body = declaration.childForFieldName('body');
+  return body ? body.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment') : [];
+}
+
+export function memberNamed(declaration: SyntaxNode, name: string): SyntaxNode | undefined {
+  return classMembers(declaration).find((m) => m.childForFieldName('name')?.text === name);
+}
+
+/**
+ * Inserts members (written at column 0, lines separated by \n) at the end of a class body, indented like the
+ * class's other members, after a blank line.
+ */
+export function appendMembersEdit(text: string, declaration: SyntaxNode, members: string): TextEdit {
+  const body = declaration.childForFieldName('body')!;
+  const existing = classMembers(declaration);
+  const indent = existing.length ? lineIndent(text, existing[0]!.startIndex) : lineIndent(text, declaration.startIndex) + indentUnit(text);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const closing = body.endIndex - 1;
+  const lineStart = text.lastIndexOf('\n', closing - 1) + 1;
+  const block = members
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => (l.length ? indent + l : ''))
+    .join(eol);
+  // Before the closing brace's line (kept as it is).
+  const onOwnLine = /^[ \t]*$/.test(text.slice(lineStart, closing));
+  if (onOwnLine) {
+    return { at: lineStart, end: lineStart, text: `${existing.length ? eol : ''}${block}${eol}` };
+  }
+  return { at: closing, end: closing, text: `${eol}${block}${eol}` };
+}

@@ -1,0 +1,111 @@
+/**
+ * The passkey UI pieces every app shape gets: the models, the tag helper, the shared rules, the endpoints (and
+ * their mapping), the <passkey-submit> script and its include in the layout.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { render } from '../../core/template.js';
+import type { ProjectFacts } from '../../read/project/index.js';
+import { listCSharpFiles } from '../../read/project/sources.js';
+import { applyEdits, type FileChange } from '../file-change.js';
+import { planEndpointMapping } from './endpoints-edit.js';
+import { scriptIncludeEdit } from './markup-edit.js';
+
+export interface UiContext {
+  facts: ProjectFacts;
+  projectDir: string;
+  namespace: string;
+  assembly: string;
+  userType: string;
+  bootstrap: 4 | 5;
+  routePrefix: string;
+  /** the project enables nullable reference types */
+  nullable: boolean;
+  /** file reads see the texts earlier parts of the same plan will write */
+  files: PlannedFiles;
+}
+
+export interface PlannedFiles {
+  read(file: string): string;
+  exists(file: string): boolean;
+}
+
+export function plannedFiles(pending: Map<string, string> = new Map()): PlannedFiles {
+  return {
+    read: (file) => pending.get(file) ?? readFileSync(file, 'utf8'),
+    exists: (file) => pending.has(file) || existsSync(file),
+  };
+}
+
+export function uiContext(facts: ProjectFacts, routePrefix: string, files: PlannedFiles = plannedFiles()): UiContext {
+  const props = facts.msbuild.properties;
+  const safe = facts.msbuild.name.replace(/[^\w.]/g, '_').replace(/^(\d)/, '_$1');
+  return {
+    facts,
+    projectDir: facts.msbuild.dir,
+    namespace: props.get('rootnamespace')?.value || safe,
+    assembly: props.get('assemblyname')?.value || facts.msbuild.name,
+    userType: facts.identity.userTypeReference,
+    bootstrap: facts.ui.bootstrap.version ?? 5,
+    routePrefix,
+    nullable: /^enable$/i.test(props.get('nullable')?.value ?? ''),
+    files,
+  };
+}
+
+/** A file we write whole: nothing when it is already there as we would write it, a conflict when it differs. */
+export function createFile(ctx: UiContext, file: string, text: string, reason: string): FileChange | null {
+  if (!ctx.files.exists(file)) return { path: file, before: null, after: text, reason };
+  const now = ctx.files.read(file);
+  if (now === text) return null;
+  return { path: file, before: now, after: text, reason, conflict: true };
+}
+
+export function editFile(ctx: UiContext, file: string, edit: (text: string) => string, reason: string): FileChange | null {
+  const before = ctx.files.read(file);
+  const after = edit(before);
+  return after === before ? null : { path: file, before, after, reason };
+}
+
+export async function planCommonUi(ctx: UiContext): Promise<{ changes: FileChange[]; notes: string[] }> {
+  const changes: (FileChange | null)[] = [];
+  const notes: string[] = [];
+  const values = { Namespace: ctx.namespace, RoutePrefix: ctx.routePrefix, UserType: ctx.userType };
+  const dir = path.join(ctx.projectDir, 'Passkeys');
+  for (const name of ['PasskeyInputModel', 'PasskeyOperation', 'PasskeyEndpoints', 'PasskeySubmitTagHelper', 'PasskeyAccount']) {
+    changes.push(createFile(ctx, path.join(dir, `${name}.cs`), render(`ui/common/${name}.cs.tmpl`, values), `passkey ${name}`));
+  }
+  changes.push(createFile(ctx, path.join(ctx.projectDir, 'wwwroot', 'js', 'passkey-submit.js'), render('ui/common/passkey-submit.js', {}), 'the <passkey-submit> element'));
+
+  const sources = listCSharpFiles(ctx.projectDir);
+  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, read: ctx.files.read });
+  if (mapping.change) changes.push(mapping.change);
+  else if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
+
+  const layout = layoutFile(ctx);
+  if (layout) {
+    changes.push(
+      editFile(
+        ctx,
+        layout,
+        (text) => {
+          const edit = scriptIncludeEdit(text, '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>');
+          return edit ? applyEdits(text, [edit]) : text;
+        },
+        'include the <passkey-submit> script',
+      ),
+    );
+  } else {
+    notes.push('no layout file found for the account pages: add <script src="~/js/passkey-submit.js" type="module"></script> to the layout they use');
+  }
+  return { changes: changes.filter((c): c is FileChange => !!c), notes };
+}
+
+function layoutFile(ctx: UiContext): string | null {
+  if (ctx.facts.ui.layout) return path.join(ctx.projectDir, ctx.facts.ui.layout);
+  for (const candidate of ['Pages/Shared/_Layout.cshtml', 'Views/Shared/_Layout.cshtml']) {
+    const full = path.join(ctx.projectDir, candidate);
+    if (ctx.files.exists(full)) return full;
+  }
+  return null;
+}

@@ -1,0 +1,45 @@
+/** The passkey UI plan: which pieces the app's shape needs, as file changes (nothing is written here). */
+import { UserError } from '../../core/errors.js';
+import type { ProjectFacts } from '../../read/project/index.js';
+import { mergeChanges, type FileChange } from '../file-change.js';
+import { planCommonUi, plannedFiles, uiContext } from './common.js';
+import { IDENTITY_ROUTE_PREFIX, planRazorPagesUi } from './razor-pages.js';
+
+export type UiKind = 'razor' | 'mvc';
+
+export interface UiPlan {
+  kind: UiKind;
+  changes: FileChange[];
+  notes: string[];
+}
+
+export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
+  if (requested !== undefined && requested !== 'razor' && requested !== 'mvc') {
+    throw new UserError(`--ui must be razor or mvc, not "${requested}"`);
+  }
+  if (requested) return requested;
+  switch (facts.ui.shape) {
+    case 'identity-ui-default':
+    case 'identity-ui-scaffolded':
+      return 'razor';
+    case 'mvc-controllers':
+      return 'mvc';
+    default:
+      throw new UserError('cannot tell how the app signs users in: no Identity UI package, Areas/Identity/Pages or AccountController found', {
+        hint: 'pass --ui razor (Identity Razor Pages) or --ui mvc (account controller)',
+      });
+  }
+}
+
+export async function planUi(facts: ProjectFacts, options: { ui?: string; pending?: Map<string, string> } = {}): Promise<UiPlan> {
+  const kind = uiKindFor(facts, options.ui);
+  if (kind === 'mvc') {
+    throw new UserError('the passkey UI for MVC account controllers is not available in this version', {
+      hint: 'use --ui razor to add the Identity Razor Pages instead, or --skip-ui',
+    });
+  }
+  const ctx = uiContext(facts, IDENTITY_ROUTE_PREFIX, plannedFiles(options.pending));
+  const common = await planCommonUi(ctx);
+  const pages = await planRazorPagesUi(ctx);
+  return { kind, changes: mergeChanges([...common.changes, ...pages.changes]), notes: [...common.notes, ...pages.notes] };
+}

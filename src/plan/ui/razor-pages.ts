@@ -1,0 +1,170 @@
+/**
+ * Passkey UI for Razor Pages apps on ASP.NET Core Identity's pages (/Identity/Account/...). A page the app
+ * already has (scaffolded) is edited in place; a page that still comes from the Identity UI package is
+ * overridden by a page of ours at the same path, which keeps everything the package's page does.
+ */
+import path from 'node:path';
+import { render } from '../../core/template.js';
+import { parseCSharp } from '../../read/project/csharp.js';
+import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
+import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
+import { createFile, editFile, type UiContext } from './common.js';
+import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
+
+export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
+
+export async function planRazorPagesUi(ctx: UiContext): Promise<{ changes: FileChange[]; notes: string[] }> {
+  const pages = path.join(ctx.projectDir, 'Areas', 'Identity', 'Pages');
+  const account = path.join(pages, 'Account');
+  const manage = path.join(account, 'Manage');
+  const values = {
+    Namespace: ctx.namespace,
+    UserType: ctx.userType,
+    Assembly: ctx.assembly,
+    BadgeSynced: ctx.bootstrap === 4 ? 'badge badge-success' : 'badge bg-success',
+    BadgeDevice: ctx.bootstrap === 4 ? 'badge badge-secondary' : 'badge bg-secondary',
+    VisuallyHidden: ctx.bootstrap === 4 ? 'sr-only' : 'visually-hidden',
+  };
+  const changes: (FileChange | null)[] = [];
+  const notes: string[] = [];
+
+  // The tag helper must be visible to the app's Identity pages.
+  const imports = path.join(pages, '_ViewImports.cshtml');
+  changes.push(
+    ctx.files.exists(imports)
+      ? editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper')
+      : createFile(ctx, imports, render('ui/razor/_ViewImports.cshtml.tmpl', values), 'Identity pages imports (passkey tag helper)'),
+  );
+
+  // Login
+  const loginPage = path.join(account, 'Login.cshtml');
+  const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?' });
+  if (ctx.files.exists(loginPage)) {
+    const edited = await editScaffoldedLogin(ctx, loginPage, values);
+    changes.push(...edited.changes);
+    notes.push(...edited.notes);
+  } else {
+    changes.push(createFile(ctx, loginPage, render(`ui/razor/Login.bs${ctx.bootstrap}.cshtml.tmpl`, values), 'login page with passkeys (overrides the Identity UI page)'));
+    changes.push(
+      createFile(ctx, 
+        `${loginPage}.cs`,
+        render('ui/razor/Login.cshtml.cs.tmpl', { ...values, PasskeyHandler: indent(handler, '    ') }),
+        'login page with passkeys (overrides the Identity UI page)',
+      ),
+    );
+  }
+
+  // Manage/Passkeys and Manage/RenamePasskey
+  for (const page of ['Passkeys', 'RenamePasskey']) {
+    changes.push(createFile(ctx, path.join(manage, `${page}.cshtml`), render(`ui/razor/${page}.cshtml.tmpl`, values), `manage page ${page}`));
+    changes.push(createFile(ctx, path.join(manage, `${page}.cshtml.cs`), render(`ui/razor/${page}.cshtml.cs.tmpl`, values), `manage page ${page}`));
+  }
+
+  // The manage menu
+  const nav = path.join(manage, '_ManageNav.cshtml');
+  const navPages = path.join(manage, 'ManageNavPages.cs');
+  if (ctx.files.exists(nav)) {
+    changes.push(
+      editFile(
+        ctx,
+        nav,
+        (t) => (t.includes('PasskeysNavClass') ? t : applyOne(t, navEntryEdit(t, render('ui/razor/ManageNavEntry.cshtml.tmpl', values), /ChangePassword/))),
+        'Passkeys entry in the manage menu',
+      ),
+    );
+    if (ctx.files.exists(navPages)) changes.push(await editManageNavPages(ctx, navPages));
+    else notes.push(`${rel(ctx, nav)} uses a ManageNavPages class passkey-migrate did not find: give it a Passkeys entry and PasskeysNavClass()`);
+  } else {
+    changes.push(createFile(ctx, nav, render('ui/razor/_ManageNav.cshtml.tmpl', values), 'manage menu with Passkeys (overrides the Identity UI menu)'));
+    if (ctx.files.exists(navPages)) changes.push(await editManageNavPages(ctx, navPages));
+    else changes.push(createFile(ctx, navPages, render('ui/razor/ManageNavPages.cs.tmpl', values), 'manage menu active-page logic'));
+  }
+  return { changes: changes.filter((c): c is FileChange => !!c), notes };
+}
+
+async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<string, string>): Promise<{ changes: (FileChange | null)[]; notes: string[] }> {
+  const notes: string[] = [];
+  const changes: (FileChange | null)[] = [];
+  const markup = ctx.files.read(page);
+  const form = findLoginForm(markup);
+  if (!form) {
+    notes.push(`${rel(ctx, page)}: no sign-in form with a password field found; add <passkey-submit-button operation="Request" ...> to it by hand`);
+    return { changes, notes };
+  }
+  const field = userNameField(markup.slice(form.start, form.end)) ?? 'Input.Email';
+  if (!markup.includes('<passkey-submit-button')) {
+    const edits: TextEdit[] = [];
+    const block = render('ui/razor/LoginButton.cshtml.tmpl', {
+      EmailName: field,
+      ButtonClass: ctx.bootstrap === 4 ? 'btn btn-outline-primary btn-block' : 'w-100 btn btn-lg btn-outline-primary',
+    });
+    const button = afterSubmitButtonEdit(markup, form, block);
+    if (!button) {
+      notes.push(`${rel(ctx, page)}: no submit button in the sign-in form; add <passkey-submit-button operation="Request" ...> by hand`);
+      return { changes, notes };
+    }
+    edits.push(button);
+    const autofill = autofillEdit(markup, form, field);
+    if (autofill) edits.push(autofill);
+    changes.push({ path: page, before: markup, after: applyEdits(markup, edits), reason: 'passkey sign-in button and autofill' });
+  } else {
+    const autofill = autofillEdit(markup, form, field);
+    if (autofill) changes.push({ path: page, before: markup, after: applyEdits(markup, [autofill]), reason: 'passkey autofill' });
+  }
+
+  const code = `${page}.cs`;
+  if (!ctx.files.exists(code)) {
+    notes.push(`${rel(ctx, page)} has no code-behind file; add an OnPostPasskeyAsync handler by hand`);
+    return { changes, notes };
+  }
+  const text = ctx.files.read(code);
+  const parsed = await parseCSharp(code, text);
+  const root = parsed.tree.rootNode;
+  const model = findClass(root, 'LoginModel');
+  if (!model) {
+    notes.push(`${rel(ctx, code)}: no LoginModel class found; add an OnPostPasskeyAsync handler by hand`);
+    return { changes, notes };
+  }
+  if (!memberNamed(model, 'OnPostPasskeyAsync')) {
+    const nullableOff = /^#nullable\s+disable\b/m.test(text) || !ctx.nullable;
+    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: nullableOff ? 'string' : 'string?' });
+    const edits: TextEdit[] = [appendMembersEdit(text, model, handler)];
+    const ns = `${ctx.namespace}.Passkeys`;
+    if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
+    changes.push({ path: code, before: text, after: applyEdits(text, edits), reason: 'passkey sign-in handler' });
+  }
+  if (!memberNamed(model, 'ErrorMessage')) {
+    notes.push(`${rel(ctx, code)}: LoginModel has no [TempData] ErrorMessage; passkey sign-in errors are shown through it, so add one as the Identity template has`);
+  }
+  return { changes, notes };
+}
+
+async function editManageNavPages(ctx: UiContext, file: string): Promise<FileChange | null> {
+  const text = ctx.files.read(file);
+  const parsed = await parseCSharp(file, text);
+  const cls = findClass(parsed.tree.rootNode, 'ManageNavPages');
+  if (!cls || memberNamed(cls, 'PasskeysNavClass')) return null;
+  // Mirror the file's own annotation: `string? PageNavClass(...)` in a nullable-enabled file.
+  const members = render('ui/razor/ManageNavPagesMembers.cs.tmpl', {}).replace(
+    'public static string PasskeysNavClass',
+    /\bstring\?\s+PageNavClass\b/.test(text) ? 'public static string? PasskeysNavClass' : 'public static string PasskeysNavClass',
+  );
+  const after = applyEdits(text, [appendMembersEdit(text, cls, members)]);
+  return { path: file, before: text, after, reason: 'Passkeys entry in the manage menu' };
+}
+
+function applyOne(text: string, edit: TextEdit | null): string {
+  return edit ? applyEdits(text, [edit]) : text;
+}
+
+function indent(block: string, by: string): string {
+  return block
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => (l.length ? by + l : ''))
+    .join('\n');
+}
+
+function rel(ctx: UiContext, file: string): string {
+  return path.relative(ctx.projectDir, file).split(path.sep).join('/');
+}

@@ -1,0 +1,91 @@
+/**
+ * Builds the app with the .NET SDK and runs it on http://localhost:<port> (a secure context for WebAuthn;
+ * 127.0.0.1 is not), in the Development environment, until stopped. The process group is killed on stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { UserError } from '../core/errors.js';
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function collect(child: ChildProcess): () => string {
+  let text = '';
+  const add = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    if (text.length > 200_000) text = text.slice(-100_000);
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return () => text;
+}
+
+export async function buildApp(projectPath: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const child = spawn('dotnet', ['build', projectPath, '-nologo', '-v', 'q', '-clp:ErrorsOnly'], { env: { ...env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = collect(child);
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  if (code !== 0) {
+    const errors = output().split('\n').filter((l) => /error/i.test(l)).slice(0, 5).join('\n  ');
+    throw new UserError(`dotnet build failed:\n  ${errors || output().slice(-2000)}`);
+  }
+}
+
+export async function startApp(projectPath: string, options: { port?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningApp> {
+  const port = options.port ?? (await freePort());
+  const url = `http://localhost:${port}`;
+  const child = spawn('dotnet', ['run', '--no-build', '--no-launch-profile', '--project', projectPath, '--urls', url], {
+    env: { ...(options.env ?? process.env), ASPNETCORE_ENVIRONMENT: 'Development', DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', Logging__LogLevel__Default: 'Warning' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const output = collect(child);
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  const stop = async () => {
+    if (exited !== null) return;
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, 5000);
+    await done;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new UserError(`the app exited (code ${exited}) before it answered on ${url}:\n${output().slice(-3000)}`);
+    try {
+      const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) });
+      if (response.status < 500) return { url, port, output, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new UserError(`the app did not answer on ${url} within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s:\n${output().slice(-3000)}`);
+}
