@@ -120,6 +120,7 @@ Examples:
     .option('--port <n>', 'the port to run the app on (default: a free one)', Number)
     .option('--no-build', 'use the existing build')
     .option('--screenshots <dir>', 'where to save screenshots on failure (default: .passkey-migrate/verify)')
+    .option('--capture <dir>', 'also save screenshots of the login and passkey pages as users see them')
     .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(Number).default(30000))
     .action(run(async () => (await import('./commands/verify.js')).verify));
 

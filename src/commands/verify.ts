@@ -18,6 +18,7 @@ export interface VerifyOptions {
   build?: boolean;
   screenshots?: string;
   timeout?: number;
+  capture?: string;
 }
 
 export async function verify(options: VerifyOptions, out: Output): Promise<number> {
@@ -45,6 +46,7 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
     passkeyName: 'Verify passkey',
     renamedTo: 'Verify passkey (renamed)',
     timeoutMs: options.timeout ?? 30_000,
+    captureDir: options.capture ? path.resolve(options.capture) : undefined,
     screenshotDir: path.resolve(options.screenshots ?? path.join(facts.msbuild.dir, '.passkey-migrate', 'verify')),
     onStep: (r) => {
       if (out.json) return;

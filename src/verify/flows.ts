@@ -44,6 +44,8 @@ export interface FlowOptions {
   renamedTo: string;
   timeoutMs: number;
   screenshotDir: string;
+  /** save a screenshot of each page the flow shows to users (login, passkey list, rename, refusal) here */
+  captureDir?: string;
   onStep?: (result: StepResult) => void;
 }
 
@@ -92,6 +94,12 @@ export class Flow {
       this.options.onStep?.(result);
       return false;
     }
+  }
+
+  async capture(name: string): Promise<void> {
+    if (!this.options.captureDir) return;
+    mkdirSync(this.options.captureDir, { recursive: true });
+    await this.page.screenshot({ path: path.join(this.options.captureDir, `${name}.png`), fullPage: true });
   }
 
   async expectSignedIn(): Promise<void> {
@@ -168,10 +176,12 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await flow.step('add a passkey', async () => {
     await page.goto(flow.url(profile.passkeysPath));
     if (!(await page.locator('#passkeys-empty').count())) throw new Error('the passkeys page does not show the empty state for a new account');
+    await flow.capture('manage-passkeys-empty');
     await page.getByRole('button', { name: /add a passkey/i }).click();
     await page.waitForURL((u) => !/\/Passkeys$/i.test(u.pathname) || u.search.length > 0);
     await page.waitForLoadState('load');
     if (/RenamePasskey/i.test(page.url())) {
+      await flow.capture('manage-rename-new-passkey');
       await page.fill('#Input_Name', flow.options.passkeyName);
       await page.click('#rename-submit');
       await page.waitForURL((u) => /\/Passkeys$/i.test(u.pathname));
@@ -179,6 +189,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     const rows = await flow.passkeyRows();
     if (rows.length !== 1) throw new Error(`the list shows ${rows.length} passkeys after adding one`);
     if (!rows[0]!.name || !rows[0]!.created) throw new Error(`the new passkey has no name or date (${JSON.stringify(rows[0])})`);
+    await flow.capture('manage-passkeys-list');
   });
 
   await flow.step('sign out', () => flow.signOut());
@@ -186,6 +197,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await flow.step('sign in with the passkey (button)', async () => {
     await flow.withoutAutofill(async () => {
       await page.goto(flow.url(profile.loginPath));
+      await flow.capture('login');
       await page.locator('button[name="__passkeySubmit"]').click();
       await flow.expectSignedIn();
     });
@@ -222,6 +234,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
       await page.locator('button[name="__passkeySubmit"]').click();
       await page.waitForLoadState('load');
       await page.getByText(/not registered here, or it was removed/i).first().waitFor();
+      await flow.capture('login-deleted-passkey');
     });
     if (await page.locator(profile.signedIn).count()) throw new Error('signed in with a deleted passkey');
   });

@@ -1,0 +1,175 @@
+/**
+ * The passkey UI proved in a real browser: `add --yes` on the Identity-UI-default and the scaffolded fixtures, the
+ * app built by the SDK and run on localhost, Chromium with a WebAuthn virtual authenticator driven through
+ * register, add, sign out, sign in (button and autofill), rename, delete, and the deleted passkey refused. Then the
+ * negative cases: antiforgery, signed-out access, HTML encoding, URL encoding, the no-toJSON fallback.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBrowser, openBrowser, type BrowserSession } from '../../src/verify/browser.js';
+import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
+import { Flow, IDENTITY_PAGES, runPasskeyFlow } from '../../src/verify/flows.js';
+import { installClientLibs } from '../helpers/client-libs.js';
+import { materialize, type Materialized } from '../helpers/fixtures.js';
+import { runCli } from '../helpers/run.js';
+
+const cases = [
+  { fixture: 'webapp-sqlite', bootstrap: 5 as const, capture: 'identity-ui' },
+  { fixture: 'scaffolded-pages', bootstrap: 5 as const, capture: 'scaffolded' },
+];
+
+const captureRoot = process.env.PKM_CAPTURE_DIR;
+
+describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
+  let app: Materialized;
+  let running: RunningApp;
+  let session: BrowserSession;
+
+  beforeAll(async () => {
+    app = await materialize(fixture);
+    installClientLibs(app.dir, bootstrap);
+    const added = await runCli(['add', '--project', app.dir, '--yes'], { env: app.env });
+    expect(added.code, added.stderr).toBe(0);
+    await buildApp(app.dir);
+    running = await startApp(app.dir, { env: { ...process.env, ...app.env } });
+  }, 240_000);
+
+  afterAll(async () => {
+    await session?.close();
+    await running?.stop();
+    await app?.cleanup();
+  });
+
+  const newFlow = (s: BrowserSession, captureDir?: string) => {
+    const id = randomBytes(4).toString('hex');
+    return new Flow(s, {
+      baseUrl: running.url,
+      profile: IDENTITY_PAGES,
+      email: `user-${id}@example.test`,
+      password: `Pk-${id}-Test!9`,
+      passkeyName: 'Work laptop',
+      renamedTo: 'Work laptop (Chromium)',
+      timeoutMs: 15_000,
+      screenshotDir: path.join(app.dir, '.failures'),
+      captureDir,
+    });
+  };
+
+  it('registers, adds a passkey, signs in with it (button and autofill), renames and deletes it; the deleted passkey is refused', async () => {
+    session = await openBrowser(findBrowser());
+    const flow = newFlow(session, captureRoot ? path.join(captureRoot, capture) : undefined);
+    const results = await runPasskeyFlow(flow);
+    expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
+    expect(results.map((r) => r.name)).toHaveLength(10);
+  }, 120_000);
+
+  it('the option endpoints reject requests without the antiforgery token (400)', async () => {
+    for (const endpoint of ['PasskeyRequestOptions', 'PasskeyCreationOptions']) {
+      const response = await fetch(`${running.url}/Identity/Account/${endpoint}`, { method: 'POST' });
+      expect(response.status, endpoint).toBe(400);
+    }
+  });
+
+  it('creation options need a signed-in user; request options work signed out', async () => {
+    const page = await (await session.browser.newContext()).newPage();
+    await page.goto(`${running.url}/Identity/Account/Login`);
+    const token = await page.getAttribute('passkey-submit', 'request-token-value');
+    const header = await page.getAttribute('passkey-submit', 'request-token-name');
+    expect(token).toBeTruthy();
+    const call = (endpoint: string) =>
+      page.evaluate(
+        async ([url, name, value]) => (await fetch(url!, { method: 'POST', headers: { [name!]: value! } })).status,
+        [`${running.url}/Identity/Account/${endpoint}`, header, token],
+      );
+    expect(await call('PasskeyCreationOptions')).not.toBe(200);
+    expect(await call('PasskeyRequestOptions')).toBe(200);
+    await page.context().close();
+  });
+
+  it('manage pages redirect to the login page when signed out', async () => {
+    for (const p of ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA']) {
+      const response = await fetch(`${running.url}${p}`, { redirect: 'manual' });
+      expect(response.status, p).toBe(302);
+      expect(response.headers.get('location') ?? '').toMatch(/\/Identity\/Account\/Login\?ReturnUrl=/i);
+    }
+  });
+
+  it('a passkey named <script>alert(1)</script> renders encoded, and a user name with +&# reaches the endpoint intact', async () => {
+    const s = await openBrowser(findBrowser());
+    try {
+      const flow = newFlow(s);
+      const dialogs: string[] = [];
+      s.page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      await flow.step('register', async () => {
+        await s.page.goto(flow.url(IDENTITY_PAGES.registerPath));
+        await s.page.fill('#Input_Email', flow.options.email);
+        await s.page.fill('#Input_Password', flow.options.password);
+        await s.page.fill('#Input_ConfirmPassword', flow.options.password);
+        await s.page.click('#registerSubmit');
+        await s.page.waitForLoadState('load');
+        if (await s.page.locator('#confirm-link').count()) await s.page.click('#confirm-link');
+        await flow.withoutAutofill(async () => {
+          await s.page.goto(flow.url(IDENTITY_PAGES.loginPath));
+          await s.page.fill('#Input_Email', flow.options.email);
+          await s.page.fill('#Input_Password', flow.options.password);
+          await s.page.click('#login-submit');
+          await flow.expectSignedIn();
+        });
+      });
+      await flow.step('add and rename to markup', async () => {
+        await s.page.goto(flow.url(IDENTITY_PAGES.passkeysPath));
+        await s.page.getByRole('button', { name: /add a passkey/i }).click();
+        await s.page.waitForURL(/RenamePasskey/);
+        await s.page.fill('#Input_Name', '<script>alert(1)</script>');
+        await s.page.click('#rename-submit');
+        await s.page.waitForURL(/\/Passkeys$/);
+      });
+      expect(flow.results.filter((r) => !r.ok)).toEqual([]);
+      const html = await s.page.content();
+      expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(html).not.toContain('<script>alert(1)</script>');
+      expect((await flow.passkeyRows())[0]?.name).toBe('<script>alert(1)</script>');
+      expect(dialogs).toEqual([]);
+
+      // Signed out, a user name with URL-special characters goes to the request-options endpoint intact.
+      await flow.signOut();
+      const userName = 'a+b&c#d@example.test';
+      const seen: string[] = [];
+      s.page.on('request', (r) => {
+        if (/PasskeyRequestOptions/.test(r.url())) seen.push(new URL(r.url()).searchParams.get('username') ?? '');
+      });
+      await flow.withoutAutofill(async () => {
+        await s.page.goto(flow.url(IDENTITY_PAGES.loginPath));
+        await s.page.fill('#Input_Email', userName);
+        const options = s.page.waitForResponse((r) => /PasskeyRequestOptions/.test(r.url()));
+        await s.page.locator('button[name="__passkeySubmit"]').click();
+        expect((await options).status()).toBe(200);
+        await flow.expectSignedIn();
+      });
+      expect(seen).toEqual([userName]);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
+  it('works in a browser without toJSON and parse*OptionsFromJSON (the fallback path)', async () => {
+    const s = await openBrowser(findBrowser());
+    try {
+      await s.context.addInitScript(() => {
+        delete (PublicKeyCredential as any).parseCreationOptionsFromJSON;
+        delete (PublicKeyCredential as any).parseRequestOptionsFromJSON;
+        delete (PublicKeyCredential.prototype as any).toJSON;
+      });
+      const flow = newFlow(s);
+      const results = await runPasskeyFlow(flow);
+      expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
+      expect(await s.page.evaluate(() => typeof (PublicKeyCredential as any).parseRequestOptionsFromJSON)).toBe('undefined');
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+});
