@@ -22,8 +22,9 @@ export const IDENTITY_PAGES: AppProfile = {
   loginPath: '/Identity/Account/Login',
   passkeysPath: '/Identity/Account/Manage/Passkeys',
   fields: { email: '#Input_Email', password: '#Input_Password', confirmPassword: '#Input_ConfirmPassword', registerSubmit: '#registerSubmit', loginSubmit: '#login-submit' },
-  signedIn: '#logout',
-  signOut: '#logout',
+  // The sign-out button of the layout's login partial: present only while signed in.
+  signedIn: 'form[action*="/Account/Logout" i] button[type="submit"], #logout',
+  signOut: 'form[action*="/Account/Logout" i] button[type="submit"], #logout',
 };
 
 export interface StepResult {

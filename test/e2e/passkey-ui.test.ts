@@ -17,6 +17,7 @@ import { runCli } from '../helpers/run.js';
 const cases = [
   { fixture: 'webapp-sqlite', bootstrap: 5 as const, capture: 'identity-ui' },
   { fixture: 'scaffolded-pages', bootstrap: 5 as const, capture: 'scaffolded' },
+  { fixture: 'guid-postgres', bootstrap: 4 as const, capture: 'identity-ui-bootstrap4' },
 ];
 
 const captureRoot = process.env.PKM_CAPTURE_DIR;
