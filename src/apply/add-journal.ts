@@ -15,6 +15,8 @@ export interface AddJournal {
   /** where the database journal lives (db rollback reads it) */
   dbJournalDir: string | null;
   files: { path: string; before: string | null; after: string }[];
+  /** EF's bookkeeping tables that did not exist before add (undo drops them again when they are empty) */
+  createdTables?: string[];
 }
 
 export function addJournalPath(projectDir: string): string {

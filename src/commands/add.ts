@@ -83,6 +83,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
       const now = existsSync(f.path) ? readFileSync(f.path, 'utf8') : null;
       if (now !== f.before) throw new UserError(`${rel(f.path)} changed while passkey-migrate was planning; run it again`);
     }
+    if (!options.skipDb) journal.createdTables = await missingBookkeepingTables(options);
     writeAddJournal(projectDir, journal);
     faultPoint('add:journal');
   }
@@ -146,6 +147,21 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
   return ExitCode.ok;
 }
 
+/** EF's history and (SQLite) lock tables that the database does not have yet: add creates them, undo removes them. */
+async function missingBookkeepingTables(options: AddOptions): Promise<string[]> {
+  const ctx = await loadDbContext({ ...options });
+  const { db } = await openDatabase(ctx, options);
+  try {
+    const missing: string[] = [];
+    for (const name of BOOKKEEPING_TABLES) if (!(await ctx.dialect.tableExists(db, { name, schema: null }))) missing.push(name);
+    return missing;
+  } finally {
+    await db.destroy();
+  }
+}
+
+export const BOOKKEEPING_TABLES = ['__EFMigrationsHistory', '__EFMigrationsLock'];
+
 async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): Promise<DbPlan> {
   const ctx = await loadDbContext({ ...options });
   const { db } = await openDatabase(ctx, options);
@@ -207,7 +223,7 @@ function refuseDirtyWorktree(facts: ProjectFacts, allowDirty: boolean): void {
   if (allowDirty) return;
   let status: string;
   try {
-    status = execFileSync('git', ['status', '--porcelain', '--untracked-files=normal', '--', '.'], { cwd: facts.located.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', '.'], { cwd: facts.located.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return; // not a git worktree, or no git
   }

@@ -10,6 +10,7 @@ import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
 import { writeFileAtomic } from '../apply/atomic.js';
 import { readProject } from '../read/project/index.js';
 import { dbRollback } from './db-rollback.js';
+import { loadDbContext, openDatabase } from './db-context.js';
 import { confirmOrRefuse, relativeTo } from './plan-output.js';
 
 export interface UndoOptions {
@@ -41,6 +42,7 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   if (journal.dbJournalDir && !options.skipDb) {
     const quiet = new Output({ json: true }, devNull(), devNull());
     await dbRollback({ project: options.project, connection: options.connection, force: options.force }, quiet);
+    if (journal.createdTables?.length) await dropEmptyTables(options, journal.createdTables);
   }
   for (const f of [...journal.files].reverse()) {
     if (f.before === null) rmSync(f.path, { force: true });
@@ -50,6 +52,23 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   if (out.json) out.document({ command: 'undo', status: 'undone', files: journal.files.map((f) => rel(f.path)), migrationId: journal.migrationId });
   else out.line(`${out.style('ok', 'undone')}: ${journal.files.length} files restored${journal.dbJournalDir && !options.skipDb ? ', database rolled back' : ''}`);
   return ExitCode.ok;
+}
+
+/** EF's bookkeeping tables that add created: dropped again when nothing else has written to them. */
+async function dropEmptyTables(options: UndoOptions, tables: string[]): Promise<void> {
+  const { sql } = await import('kysely');
+  const ctx = await loadDbContext({ project: options.project, connection: options.connection });
+  const { db } = await openDatabase(ctx, {});
+  try {
+    for (const name of tables) {
+      const ref = { name, schema: null };
+      if (!(await ctx.dialect.tableExists(db, ref))) continue;
+      const rows = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(ctx.dialect.quoteTable(ref))}`.execute(db);
+      if (Number(rows.rows[0]?.n ?? 0) === 0) await sql.raw(`DROP TABLE ${ctx.dialect.quoteTable(ref)}`).execute(db);
+    }
+  } finally {
+    await db.destroy();
+  }
 }
 
 function devNull(): NodeJS.WritableStream {

@@ -1,0 +1,193 @@
+/**
+ * `add` and `undo` on real files and a real SQLite database: --check 2 before and 0 after, a second add touches
+ * nothing, undo restores every byte and the database, non-TTY without --yes refuses, a dirty git worktree is
+ * refused, conflicts are never overwritten silently, and SIGKILL at 14 points never leaves a state a re-run cannot
+ * finish (the end state equals an uninterrupted run; no user row lost).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checksums, dumpSqlite } from '../helpers/dbdump.js';
+import { materialize, type Materialized } from '../helpers/fixtures.js';
+import { runCli, treeDigest } from '../helpers/run.js';
+import { seedUsers } from '../helpers/seed.js';
+
+const made: Materialized[] = [];
+afterAll(async () => {
+  for (const m of made) await m.cleanup();
+});
+
+async function app(): Promise<Materialized> {
+  const m = await materialize('webapp-sqlite');
+  made.push(m);
+  await seedUsers({ kind: 'sqlite', target: path.join(m.dir, 'app.db'), users: 'AspNetUsers', claims: 'AspNetUserClaims', logins: 'AspNetUserLogins', key: 'string' }, 25);
+  return m;
+}
+
+/** Every file's content (not mtime), with the migration timestamp made neutral; the database file left out. */
+function contents(dir: string, options: { neutralIds?: boolean } = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (current: string) => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== '.git' && entry.name !== '.passkey-migrate') visit(full);
+        continue;
+      }
+      if (/\.db(-shm|-wal|-journal)?$/.test(entry.name)) continue;
+      let rel = path.relative(dir, full);
+      let text = readFileSync(full, 'utf8');
+      if (options.neutralIds) {
+        rel = rel.replace(/\d{14}_AddPasskeySupport/, 'ID_AddPasskeySupport');
+        text = text.replace(/\d{14}_AddPasskeySupport/g, 'ID_AddPasskeySupport');
+      }
+      out[rel] = createHash('sha256').update(text).digest('hex');
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+async function database(dir: string) {
+  const file = path.join(dir, 'app.db');
+  const dump = await dumpSqlite(file);
+  const rows = await checksums('sqlite', file, [{ name: 'AspNetUsers', orderBy: 'Id' }, { name: 'AspNetUserClaims', orderBy: 'Id' }, { name: 'AspNetUserLogins', orderBy: 'LoginProvider, ProviderKey' }]);
+  return { schema: dump.schema, history: dump.history.map((h) => h.replace(/^\d{14}/, 'ID')), rows };
+}
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' } });
+}
+
+function gitInit(dir: string): void {
+  writeFileSync(path.join(dir, '.gitignore'), '*.db\nbin/\nobj/\n');
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'app');
+}
+
+describe('add', () => {
+  it('--check is 2 before and 0 after add --yes; a second add touches nothing; undo restores every byte and the database', async () => {
+    const m = await app();
+    gitInit(m.dir);
+    const originalFiles = contents(m.dir);
+    const originalDb = await database(m.dir);
+
+    const before = await runCli(['add', '--check', '--project', m.dir]);
+    expect(before.code, before.stderr).toBe(2);
+    expect(before.stdout).toMatch(/Passkeys\/PasskeyEndpoints\.cs/);
+    expect(before.stdout).toMatch(/create table AspNetUserPasskeys/);
+    const checkJson = JSON.parse((await runCli(['add', '--check', '--json', '--project', m.dir])).stdout);
+    expect(checkJson).toMatchObject({ command: 'add', status: 'pending', database: { status: 'pending' } });
+
+    const applied = await runCli(['add', '--yes', '--project', m.dir]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/done: 21 files written, \d{14}_AddPasskeySupport applied to the database/);
+    expect(applied.stdout).toMatch(/git add -A && git commit -m "Add passkey sign-in/);
+    expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(0);
+
+    const digest = treeDigest(m.dir);
+    const again = await runCli(['add', '--project', m.dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/nothing to do/);
+    expect(treeDigest(m.dir)).toBe(digest);
+
+    const undone = await runCli(['undo', '--yes', '--project', m.dir]);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(contents(m.dir)).toEqual(originalFiles);
+    expect(git(m.dir, 'status', '--porcelain')).toBe('');
+    expect(await database(m.dir)).toEqual(originalDb);
+    expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(2);
+  });
+
+  it('refuses to prompt without a terminal: exit 1 naming --yes, nothing changed', async () => {
+    const m = await app();
+    const digest = treeDigest(m.dir);
+    const result = await runCli(['add', '--project', m.dir], { env: { CI: '' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: not asking for confirmation: stdin is not a terminal or CI is set \(pass --yes/m);
+    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('error'))).toHaveLength(1);
+    expect(treeDigest(m.dir)).toBe(digest);
+  });
+
+  it('refuses a dirty git worktree unless --allow-dirty', async () => {
+    const m = await app();
+    gitInit(m.dir);
+    writeFileSync(path.join(m.dir, 'Program.cs'), readFileSync(path.join(m.dir, 'Program.cs'), 'utf8') + '// wip\n');
+    const digest = treeDigest(m.dir);
+    const refused = await runCli(['add', '--yes', '--project', m.dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/uncommitted change.*Program\.cs.*--allow-dirty/);
+    expect(treeDigest(m.dir)).toBe(digest);
+    const allowed = await runCli(['add', '--yes', '--allow-dirty', '--project', m.dir]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(readFileSync(path.join(m.dir, 'Program.cs'), 'utf8')).toMatch(/\/\/ wip\n$/);
+  });
+
+  it('never overwrites a file silently: refuses without a choice, keeps both on request', async () => {
+    const m = await app();
+    const mine = path.join(m.dir, 'Passkeys', 'PasskeyOperation.cs');
+    execFileSync('mkdir', ['-p', path.dirname(mine)]);
+    writeFileSync(mine, '// my own passkey enum\nnamespace SampleShop.Passkeys;\npublic enum PasskeyOperation { Create, Request }\n');
+    const digest = treeDigest(m.dir);
+    const refused = await runCli(['add', '--yes', '--project', m.dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Passkeys\/PasskeyOperation\.cs.*--on-conflict skip\|overwrite\|keep-both/);
+    expect(treeDigest(m.dir)).toBe(digest);
+    const kept = await runCli(['add', '--yes', '--on-conflict', 'keep-both', '--project', m.dir]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(readFileSync(mine, 'utf8')).toMatch(/^\/\/ my own passkey enum/);
+    expect(readFileSync(`${mine}.passkey-migrate`, 'utf8')).toMatch(/Added by passkey-migrate/);
+  });
+
+  it('undo refuses, naming them, when files were edited after add; nothing changes', async () => {
+    const m = await app();
+    expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
+    const login = path.join(m.dir, 'Areas', 'Identity', 'Pages', 'Account', 'Login.cshtml');
+    writeFileSync(login, readFileSync(login, 'utf8') + '@* edited *@\n');
+    const digest = treeDigest(m.dir);
+    const db = await database(m.dir);
+    const refused = await runCli(['undo', '--yes', '--project', m.dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/edited after add: Areas\/Identity\/Pages\/Account\/Login\.cshtml/);
+    expect(treeDigest(m.dir)).toBe(digest);
+    expect(await database(m.dir)).toEqual(db);
+  });
+});
+
+describe('add under SIGKILL', () => {
+  let reference: { files: Record<string, string>; db: Awaited<ReturnType<typeof database>> };
+
+  it('an uninterrupted run (the reference)', async () => {
+    const m = await app();
+    const run = await runCli(['add', '--yes', '--project', m.dir]);
+    expect(run.code, run.stderr).toBe(0);
+    reference = { files: contents(m.dir, { neutralIds: true }), db: await database(m.dir) };
+    expect(Object.keys(reference.files).some((f) => f.endsWith('Passkeys.cshtml'))).toBe(true);
+  });
+
+  const points = ['add:journal', 'file#1', 'file#6', 'file#12', 'file#21', 'add:files-written', 'locked', 'journal', 'createTable', 'createIndex', 'history', 'beforeCommit', 'add:complete', 'file#3,createTable'];
+  it.each(points)('killed at %s: a re-run finishes and equals the uninterrupted run', async (point) => {
+    const m = await app();
+    const users = await database(m.dir);
+    const killed = await runCli(['add', '--yes', '--project', m.dir], { env: { PASSKEY_MIGRATE_FAULT: point } });
+    expect(killed.code, `${point}: ${killed.stderr}`).not.toBe(0);
+    // A second interruption at the same kind of point, when the point can recur, must also be survivable.
+    const rerun = await runCli(['add', '--yes', '--project', m.dir]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(contents(m.dir, { neutralIds: true })).toEqual(reference.files);
+    const after = await database(m.dir);
+    expect(after.schema).toEqual(reference.db.schema);
+    expect(after.history).toEqual(reference.db.history);
+    expect(after.rows).toEqual(users.rows);
+    const leftovers = readdirSync(m.dir, { recursive: true }).map(String).filter((f) => /\.tmp$/.test(f));
+    expect(leftovers).toEqual([]);
+    expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(0);
+  });
+});
+
+void existsSync;
+void rmSync;
+void statSync;
