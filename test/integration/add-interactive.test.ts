@@ -1,0 +1,63 @@
+/**
+ * The interactive `add`, driven in a real terminal (tmux): the plan is shown, a conflicting file gets the diff and
+ * the skip/overwrite/keep-both question, the confirmation is answered, and the result is right.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { materialize, type Materialized } from '../helpers/fixtures.js';
+import { binPath } from '../helpers/run.js';
+
+const session = `pkm-${process.pid}`;
+let m: Materialized | undefined;
+afterAll(async () => {
+  try {
+    execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+  await m?.cleanup();
+});
+
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-S', '-2000', '-t', session);
+
+async function waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = screen();
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; the terminal shows:\n${text}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+it('shows the plan and the diff of a conflicting file, asks, and applies the answers', async () => {
+  m = await materialize('webapp-sqlite');
+  const mine = path.join(m.dir, 'Passkeys', 'PasskeyOperation.cs');
+  mkdirSync(path.dirname(mine), { recursive: true });
+  const myText = 'namespace SampleShop.Passkeys;\n\n// ours: kept\npublic enum PasskeyOperation { Create, Request }\n';
+  writeFileSync(mine, myText);
+  const done = path.join(m.dir, 'exit-code');
+  const command = `env -u CI NO_COLOR=1 ${process.execPath} ${binPath} add --project ${m.dir}; echo $? > ${done}; sleep 600`;
+  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', command);
+
+  let text = await waitFor(/Apply these changes\?|PasskeyOperation\.cs:/);
+  expect(text).toMatch(/Files:/);
+  expect(text).toMatch(/create\s+Passkeys\/PasskeyEndpoints\.cs/);
+  expect(text).toMatch(/Database \(\d{14}_AddPasskeySupport\):/);
+  // The conflict: its diff, then the question; Enter picks the first answer (skip, keep mine).
+  text = await waitFor(/PasskeyOperation\.cs:[\s\S]*skip \(keep my file\)/);
+  expect(text).toMatch(/-\/\/ ours: kept/);
+  tmux('send-keys', '-t', session, 'Enter');
+  await waitFor(/Apply these changes\?/);
+  tmux('send-keys', '-t', session, 'y', 'Enter');
+  text = await waitFor(/done: \d+ files written/);
+  if (process.env.PKM_SHOW_TERMINAL) console.log(text);
+  for (let i = 0; i < 50 && !existsSync(done); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(readFileSync(done, 'utf8').trim()).toBe('0');
+  expect(readFileSync(mine, 'utf8')).toBe(myText);
+  expect(existsSync(path.join(m.dir, 'Passkeys', 'PasskeyEndpoints.cs'))).toBe(true);
+  expect(readFileSync(path.join(m.dir, 'Program.cs'), 'utf8')).toMatch(/MapPasskeyEndpoints<IdentityUser>\(\)/);
+});
