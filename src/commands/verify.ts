@@ -28,11 +28,19 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
   }
   const executable = findBrowser(options.browser);
   if (options.build !== false) {
-    out.info('building the app (dotnet build)...');
-    await buildApp(facts.msbuild.path);
+    const done = out.progress('building the app (dotnet build)');
+    await buildApp(facts.msbuild.path).catch((error) => {
+      done('failed');
+      throw error;
+    });
+    done();
   }
-  out.info('starting the app...');
-  const app = await startApp(facts.msbuild.path, { port: options.port });
+  const started = out.progress('starting the app');
+  const app = await startApp(facts.msbuild.path, { port: options.port }).catch((error) => {
+    started('failed');
+    throw error;
+  });
+  started(app.url);
   const session = await openBrowser(executable).catch(async (error) => {
     await app.stop();
     throw new UserError(`could not start ${executable}: ${(error as Error).message.split('\n')[0]}`);

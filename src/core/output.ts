@@ -75,6 +75,28 @@ export class Output {
     if (this.verbose) this.stderr.write(this.style('dim', redactText(text)) + '\n');
   }
 
+  /**
+   * A progress indicator for a step that can take more than a second (restore, build, start): a spinner on a
+   * terminal with colour on, else one plain line. Call the returned function with the outcome when done.
+   */
+  progress(text: string): (outcome?: string) => void {
+    const started = Date.now();
+    const tty = Boolean((this.stderr as NodeJS.WriteStream).isTTY) && this.colorEnabled && !this.json;
+    if (!tty) {
+      this.stderr.write(redactText(text) + '...\n');
+      return () => undefined;
+    }
+    const frames = ['|', '/', '-', '\\'];
+    let i = 0;
+    const draw = () => this.stderr.write(`\r${frames[i++ % frames.length]} ${redactText(text)} ${this.style('dim', `${Math.round((Date.now() - started) / 1000)} s`)}`);
+    draw();
+    const timer = setInterval(draw, 120);
+    return (outcome = 'done') => {
+      clearInterval(timer);
+      this.stderr.write(`\r\x1b[2K${redactText(text)}: ${outcome} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    };
+  }
+
   document(value: unknown): void {
     this.stdout.write(JSON.stringify(redactDeep(value), null, 2) + '\n');
   }
