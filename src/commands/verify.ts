@@ -9,7 +9,8 @@ import type { Output } from '../core/output.js';
 import { readProject } from '../read/project/index.js';
 import { buildApp, startApp } from '../verify/app-runner.js';
 import { findBrowser, openBrowser } from '../verify/browser.js';
-import { Flow, IDENTITY_PAGES, runPasskeyFlow } from '../verify/flows.js';
+import { Flow, IDENTITY_PAGES, mvcProfile, runPasskeyFlow } from '../verify/flows.js';
+import { mvcRoutes } from '../plan/ui/mvc.js';
 
 export interface VerifyOptions {
   project?: string;
@@ -23,9 +24,7 @@ export interface VerifyOptions {
 
 export async function verify(options: VerifyOptions, out: Output): Promise<number> {
   const facts = await readProject({ project: options.project });
-  if (facts.ui.shape === 'mvc-controllers') {
-    throw new UserError('verify drives the Identity Razor Pages; the MVC account controller flow is not available in this version');
-  }
+  const profile = facts.ui.shape === 'mvc-controllers' ? mvcProfile(await mvcRoutes(facts)) : IDENTITY_PAGES;
   const executable = findBrowser(options.browser);
   if (options.build !== false) {
     const done = out.progress('building the app (dotnet build)');
@@ -48,7 +47,7 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
   const id = randomBytes(4).toString('hex');
   const flow = new Flow(session, {
     baseUrl: app.url,
-    profile: IDENTITY_PAGES,
+    profile,
     email: `passkey-verify-${id}@example.test`,
     password: `Pk-${id}-Verify!9`,
     passkeyName: 'Verify passkey',

@@ -27,6 +27,24 @@ export const IDENTITY_PAGES: AppProfile = {
   signOut: 'form[action*="/Account/Logout" i] button[type="submit"], #logout',
 };
 
+/** An MVC app: the account and manage controllers' routes; the fields named as the view models name them. */
+export function mvcProfile(routes: { account: string; manage: string }): AppProfile {
+  return {
+    registerPath: `${routes.account}/Register`,
+    loginPath: `${routes.account}/Login`,
+    passkeysPath: `${routes.manage}/Passkeys`,
+    fields: {
+      email: 'form:has([name="ConfirmPassword"]) [name="Email"], form:has([name="Password"]) [name="Email"]',
+      password: 'form:has([name="Email"]) [name="Password"]',
+      confirmPassword: '[name="ConfirmPassword"]',
+      registerSubmit: 'form:has([name="ConfirmPassword"]) button[type="submit"]',
+      loginSubmit: 'form:has([name="Password"]) button[type="submit"]:not([name="__passkeySubmit"])',
+    },
+    signedIn: 'form[action*="/Account/Logout" i] button[type="submit"], form[action*="/Account/LogOff" i] button[type="submit"], #logout',
+    signOut: 'form[action*="/Account/Logout" i] button[type="submit"], form[action*="/Account/LogOff" i] button[type="submit"], #logout',
+  };
+}
+
 export interface StepResult {
   name: string;
   ok: boolean;

@@ -9,20 +9,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBrowser, openBrowser, type BrowserSession } from '../../src/verify/browser.js';
 import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
-import { Flow, IDENTITY_PAGES, runPasskeyFlow } from '../../src/verify/flows.js';
+import { Flow, IDENTITY_PAGES, mvcProfile, runPasskeyFlow, type AppProfile } from '../../src/verify/flows.js';
 import { installClientLibs } from '../helpers/client-libs.js';
 import { materialize, type Materialized } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run.js';
 
-const cases = [
-  { fixture: 'webapp-sqlite', bootstrap: 5 as const, capture: 'identity-ui' },
-  { fixture: 'scaffolded-pages', bootstrap: 5 as const, capture: 'scaffolded' },
-  { fixture: 'guid-postgres', bootstrap: 4 as const, capture: 'identity-ui-bootstrap4' },
+const MVC = mvcProfile({ account: '/Account', manage: '/Manage' });
+const cases: { fixture: string; bootstrap: 4 | 5; capture: string; profile: AppProfile; endpoints: string; manage: string[]; verify?: boolean }[] = [
+  { fixture: 'webapp-sqlite', bootstrap: 5, capture: 'identity-ui', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'], verify: true },
+  { fixture: 'scaffolded-pages', bootstrap: 5, capture: 'scaffolded', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
+  { fixture: 'guid-postgres', bootstrap: 4, capture: 'identity-ui-bootstrap4', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
+  { fixture: 'mvc-startup', bootstrap: 4, capture: 'mvc', profile: MVC, endpoints: '/Account', manage: ['/Manage/Passkeys', '/Manage/RenamePasskey?id=AAAA'], verify: true },
 ];
 
 const captureRoot = process.env.PKM_CAPTURE_DIR;
 
-describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
+describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoints, manage, verify }) => {
   let app: Materialized;
   let running: RunningApp;
   let session: BrowserSession;
@@ -46,7 +48,7 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
     const id = randomBytes(4).toString('hex');
     return new Flow(s, {
       baseUrl: running.url,
-      profile: IDENTITY_PAGES,
+      profile,
       email: `user-${id}@example.test`,
       password: `Pk-${id}-Test!9`,
       passkeyName: 'Work laptop',
@@ -65,23 +67,34 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
     expect(results.map((r) => r.name)).toHaveLength(10);
   }, 120_000);
 
+  it.runIf(verify)('passkey-migrate verify passes (one line per step, exit 0)', async () => {
+    const result = await runCli(['verify', '--project', app.dir, '--no-build', '--json'], { env: app.env });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe('passed');
+    expect(report.steps.map((s: { ok: boolean }) => s.ok)).toEqual(Array(10).fill(true));
+    const human = await runCli(['verify', '--project', app.dir, '--no-build'], { env: app.env });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout.split('\n').filter((l) => /^pass /.test(l))).toHaveLength(10);
+  }, 120_000);
+
   it('the option endpoints reject requests without the antiforgery token (400)', async () => {
     for (const endpoint of ['PasskeyRequestOptions', 'PasskeyCreationOptions']) {
-      const response = await fetch(`${running.url}/Identity/Account/${endpoint}`, { method: 'POST' });
+      const response = await fetch(`${running.url}${endpoints}/${endpoint}`, { method: 'POST' });
       expect(response.status, endpoint).toBe(400);
     }
   });
 
   it('creation options need a signed-in user; request options work signed out', async () => {
     const page = await (await session.browser.newContext()).newPage();
-    await page.goto(`${running.url}/Identity/Account/Login`);
+    await page.goto(`${running.url}${profile.loginPath}`);
     const token = await page.getAttribute('passkey-submit', 'request-token-value');
     const header = await page.getAttribute('passkey-submit', 'request-token-name');
     expect(token).toBeTruthy();
     const call = (endpoint: string) =>
       page.evaluate(
         async ([url, name, value]) => (await fetch(url!, { method: 'POST', headers: { [name!]: value! } })).status,
-        [`${running.url}/Identity/Account/${endpoint}`, header, token],
+        [`${running.url}${endpoints}/${endpoint}`, header, token],
       );
     expect(await call('PasskeyCreationOptions')).not.toBe(200);
     expect(await call('PasskeyRequestOptions')).toBe(200);
@@ -89,10 +102,10 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
   });
 
   it('manage pages redirect to the login page when signed out', async () => {
-    for (const p of ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA']) {
+    for (const p of manage) {
       const response = await fetch(`${running.url}${p}`, { redirect: 'manual' });
       expect(response.status, p).toBe(302);
-      expect(response.headers.get('location') ?? '').toMatch(/\/Identity\/Account\/Login\?ReturnUrl=/i);
+      expect(response.headers.get('location') ?? '').toMatch(new RegExp(`${profile.loginPath.replace(/\//g, '\\/')}\\?ReturnUrl=`, 'i'));
     }
   });
 
@@ -106,23 +119,24 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
         void d.dismiss();
       });
       await flow.step('register', async () => {
-        await s.page.goto(flow.url(IDENTITY_PAGES.registerPath));
-        await s.page.fill('#Input_Email', flow.options.email);
-        await s.page.fill('#Input_Password', flow.options.password);
-        await s.page.fill('#Input_ConfirmPassword', flow.options.password);
-        await s.page.click('#registerSubmit');
+        const f = profile.fields;
+        await s.page.goto(flow.url(profile.registerPath));
+        await s.page.fill(f.email, flow.options.email);
+        await s.page.fill(f.password, flow.options.password);
+        await s.page.fill(f.confirmPassword, flow.options.password);
+        await s.page.click(f.registerSubmit);
         await s.page.waitForLoadState('load');
         if (await s.page.locator('#confirm-link').count()) await s.page.click('#confirm-link');
         await flow.withoutAutofill(async () => {
-          await s.page.goto(flow.url(IDENTITY_PAGES.loginPath));
-          await s.page.fill('#Input_Email', flow.options.email);
-          await s.page.fill('#Input_Password', flow.options.password);
-          await s.page.click('#login-submit');
+          await s.page.goto(flow.url(profile.loginPath));
+          await s.page.fill(f.email, flow.options.email);
+          await s.page.fill(f.password, flow.options.password);
+          await s.page.click(f.loginSubmit);
           await flow.expectSignedIn();
         });
       });
       await flow.step('add and rename to markup', async () => {
-        await s.page.goto(flow.url(IDENTITY_PAGES.passkeysPath));
+        await s.page.goto(flow.url(profile.passkeysPath));
         await s.page.getByRole('button', { name: /add a passkey/i }).click();
         await s.page.waitForURL(/RenamePasskey/);
         await s.page.fill('#Input_Name', '<script>alert(1)</script>');
@@ -144,8 +158,8 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture }) => {
         if (/PasskeyRequestOptions/.test(r.url())) seen.push(new URL(r.url()).searchParams.get('username') ?? '');
       });
       await flow.withoutAutofill(async () => {
-        await s.page.goto(flow.url(IDENTITY_PAGES.loginPath));
-        await s.page.fill('#Input_Email', userName);
+        await s.page.goto(flow.url(profile.loginPath));
+        await s.page.fill(profile.fields.email, userName);
         const options = s.page.waitForResponse((r) => /PasskeyRequestOptions/.test(r.url()));
         await s.page.locator('button[name="__passkeySubmit"]').click();
         expect((await options).status()).toBe(200);

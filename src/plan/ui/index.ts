@@ -3,6 +3,7 @@ import { UserError } from '../../core/errors.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import { mergeChanges, type FileChange } from '../file-change.js';
 import { planCommonUi, plannedFiles, uiContext } from './common.js';
+import { mvcRoutes, planMvcUi } from './mvc.js';
 import { IDENTITY_ROUTE_PREFIX, planRazorPagesUi } from './razor-pages.js';
 
 export type UiKind = 'razor' | 'mvc';
@@ -33,13 +34,19 @@ export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
 
 export async function planUi(facts: ProjectFacts, options: { ui?: string; pending?: Map<string, string> } = {}): Promise<UiPlan> {
   const kind = uiKindFor(facts, options.ui);
+  let pages: { changes: FileChange[]; notes: string[] };
+  let ctx;
   if (kind === 'mvc') {
-    throw new UserError('the passkey UI for MVC account controllers is not available in this version', {
-      hint: 'use --ui razor to add the Identity Razor Pages instead, or --skip-ui',
-    });
+    if (!facts.ui.mvc) {
+      throw new UserError('--ui mvc needs an AccountController with views; none was found', { hint: 'use --ui razor for the Identity Razor Pages' });
+    }
+    const routes = await mvcRoutes(facts);
+    ctx = uiContext(facts, routes.account, plannedFiles(options.pending));
+    pages = await planMvcUi(ctx, routes);
+  } else {
+    ctx = uiContext(facts, IDENTITY_ROUTE_PREFIX, plannedFiles(options.pending));
+    pages = await planRazorPagesUi(ctx);
   }
-  const ctx = uiContext(facts, IDENTITY_ROUTE_PREFIX, plannedFiles(options.pending));
   const common = await planCommonUi(ctx);
-  const pages = await planRazorPagesUi(ctx);
   return { kind, changes: mergeChanges([...common.changes, ...pages.changes]), notes: [...common.notes, ...pages.notes] };
 }
