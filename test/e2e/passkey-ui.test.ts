@@ -13,6 +13,7 @@ import { Flow, IDENTITY_PAGES, mvcProfile, runPasskeyFlow, type AppProfile } fro
 import { installClientLibs } from '../helpers/client-libs.js';
 import { materialize, type Materialized } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run.js';
+import { dotnetEf } from '../helpers/dotnet.js';
 
 const MVC = mvcProfile({ account: '/Account', manage: '/Manage' });
 const cases: { fixture: string; bootstrap: 4 | 5; capture: string; profile: AppProfile; endpoints: string; manage: string[]; verify?: boolean }[] = [
@@ -20,6 +21,8 @@ const cases: { fixture: string; bootstrap: 4 | 5; capture: string; profile: AppP
   { fixture: 'scaffolded-pages', bootstrap: 5, capture: 'scaffolded', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
   { fixture: 'guid-postgres', bootstrap: 4, capture: 'identity-ui-bootstrap4', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
   { fixture: 'mvc-startup', bootstrap: 4, capture: 'mvc', profile: MVC, endpoints: '/Account', manage: ['/Manage/Passkeys', '/Manage/RenamePasskey?id=AAAA'], verify: true },
+  // An area, attribute routes, another login path and a minimal Program.cs.
+  { fixture: 'mvc-area-minimal', bootstrap: 4, capture: 'mvc-area', profile: mvcProfile({ account: '/members/Account', manage: '/members/Manage' }), endpoints: '/members/Account', manage: ['/members/Manage/Passkeys', '/members/Manage/RenamePasskey?id=AAAA'] },
 ];
 
 const captureRoot = process.env.PKM_CAPTURE_DIR;
@@ -76,6 +79,14 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
     const human = await runCli(['verify', '--project', app.dir, '--no-build'], { env: app.env });
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout.split('\n').filter((l) => /^pass /.test(l))).toHaveLength(10);
+  }, 120_000);
+
+  it('EF Core agrees with the migrated app: no pending model changes, nothing left to apply', async () => {
+    const pending = await dotnetEf(['migrations', 'has-pending-model-changes', '--no-build'], app.dir, app.env);
+    expect(pending.stdout).toContain('No changes have been made to the model since the last migration.');
+    const list = await dotnetEf(['migrations', 'list', '--no-build'], app.dir, app.env);
+    expect(list.stdout).toMatch(/\d{14}_AddPasskeySupport/);
+    expect(list.stdout).not.toMatch(/\(Pending\)/);
   }, 120_000);
 
   it('the option endpoints reject requests without the antiforgery token (400)', async () => {

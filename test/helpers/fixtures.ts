@@ -103,9 +103,25 @@ export async function createMysql(script: string): Promise<ScratchDatabase> {
   };
 }
 
+/**
+ * A fixture defined as another fixture plus changes (fixtures/<name>/remove.txt and overlay/): the base is copied,
+ * the listed paths removed, the overlay copied on top.
+ */
+export function copyOverlayFixture(fixture: string, base: string): string {
+  const dir = copyFixture(base);
+  const own = path.join(repoRoot, 'fixtures', fixture);
+  for (const line of readFileSync(path.join(own, 'remove.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)) {
+    rmSync(path.join(dir, line), { recursive: true, force: true });
+  }
+  cpSync(path.join(own, 'overlay'), dir, { recursive: true });
+  rmSync(path.join(dir, 'FIXTURE.md'), { force: true });
+  cpSync(path.join(own, 'FIXTURE.md'), path.join(dir, 'FIXTURE.md'));
+  return dir;
+}
+
 /** The standard materializations, one per fixture. */
 export async function materialize(fixture: string): Promise<Materialized> {
-  const dir = copyFixture(fixture);
+  const dir = fixture === 'mvc-area-minimal' ? copyOverlayFixture(fixture, 'mvc-startup') : copyFixture(fixture);
   const done = async () => rmSync(dir, { recursive: true, force: true });
   switch (fixture) {
     case 'webapp-sqlite':
@@ -115,7 +131,8 @@ export async function materialize(fixture: string): Promise<Materialized> {
       await createSqlite(path.join(dir, 'bookings.db'), efScript(fixture, 'sqlite'));
       return { dir, env: {}, cleanup: done };
     case 'mvc-startup':
-      await createSqlite(path.join(dir, 'ledger.db'), efScript(fixture, 'sqlite'));
+    case 'mvc-area-minimal':
+      await createSqlite(path.join(dir, 'ledger.db'), efScript('mvc-startup', 'sqlite'));
       return { dir, env: {}, cleanup: done };
     case 'guid-postgres': {
       const db = await createPostgres(efScript(fixture, 'postgres'));

@@ -32,7 +32,9 @@ export async function mvcRoutes(facts: ProjectFacts): Promise<MvcRoutes> {
     const route = cls && findAll(cls, 'attribute').find((a) => a.parent?.parent?.id === cls.id && /^(Route|Microsoft\.AspNetCore\.Mvc\.Route)$/.test(a.childForFieldName('name')?.text ?? ''));
     const template = route ? stringValue(findAll(route, (n) => /string_literal$/.test(n.type))[0] as SyntaxNode | undefined) : undefined;
     if (!template) return null;
-    return '/' + template.replace(/\[controller\]/gi, controller).replace(/\[area\]/gi, mvc.area ?? '').replace(/^\/+|\/+$/g, '');
+    // The prefix is what comes before the action: members/[controller]/[action] -> /members/Account.
+    const prefix = template.split(/\/(?:\[action\]|\{action[^}]*\})/i)[0]!;
+    return '/' + prefix.replace(/\[controller\]/gi, controller).replace(/\[area\]/gi, mvc.area ?? '').replace(/^~?\/+|\/+$/g, '');
   };
   const account = (await routeOf(mvc.accountController, 'Account')) ?? `${areaPrefix}/Account`;
   if (mvc.manageController) {
