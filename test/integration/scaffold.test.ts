@@ -1,0 +1,45 @@
+/** `scaffold --pages`: only the UI, with the same plan, check codes, conflict rules and no-op re-run as add. */
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterAll, expect, it } from 'vitest';
+import { copyFixture } from '../helpers/fixtures.js';
+import { runCli, treeDigest } from '../helpers/run.js';
+import { rmSync } from 'node:fs';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+it('writes the passkey UI only, then has nothing to do', async () => {
+  const dir = copyFixture('scaffolded-pages');
+  dirs.push(dir);
+  const csproj = readFileSync(path.join(dir, 'Bookings.csproj'), 'utf8');
+  const check = await runCli(['scaffold', '--pages', '--check', '--project', dir]);
+  expect(check.code).toBe(2);
+  expect(check.stdout).toMatch(/update\s+Areas\/Identity\/Pages\/Account\/Login\.cshtml/);
+  expect(check.stdout).not.toMatch(/Bookings\.csproj|AddPasskeySupport/);
+  const json = JSON.parse((await runCli(['scaffold', '--pages', '--dry-run', '--json', '--project', dir])).stdout);
+  expect(json).toMatchObject({ command: 'scaffold', status: 'pending', ui: 'razor' });
+  const applied = await runCli(['scaffold', '--pages', '--yes', '--project', dir]);
+  expect(applied.code, applied.stderr).toBe(0);
+  expect(readFileSync(path.join(dir, 'Bookings.csproj'), 'utf8')).toBe(csproj);
+  expect(readFileSync(path.join(dir, 'Areas/Identity/Pages/Account/Login.cshtml.cs'), 'utf8')).toMatch(/OnPostPasskeyAsync/);
+  // The team's own hint on the login page is kept.
+  expect(readFileSync(path.join(dir, 'Areas/Identity/Pages/Account/Login.cshtml'), 'utf8')).toMatch(/Booked as a guest\?/);
+  const digest = treeDigest(dir);
+  const again = await runCli(['scaffold', '--pages', '--project', dir]);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/nothing to do/);
+  expect(treeDigest(dir)).toBe(digest);
+  expect((await runCli(['scaffold', '--pages', '--check', '--project', dir])).code).toBe(0);
+});
+
+it('says what is missing without --pages, and refuses an unknown --ui', async () => {
+  const dir = copyFixture('webapp-sqlite');
+  dirs.push(dir);
+  const none = await runCli(['scaffold', '--project', dir]);
+  expect(none.code).toBe(1);
+  expect(none.stderr.trim()).toBe('error: nothing to scaffold (pass --pages (the passkey sign-in and management UI))');
+  const bad = await runCli(['scaffold', '--pages', '--ui', 'blazor', '--project', dir]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr.trim()).toBe('error: --ui must be razor or mvc, not "blazor"');
+});

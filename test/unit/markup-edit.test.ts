@@ -1,0 +1,54 @@
+/** The Razor markup edits keep the user's text and indentation, and each finds its landmark or declines. */
+import { describe, expect, it } from 'vitest';
+import { applyEdits } from '../../src/plan/file-change.js';
+import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, scriptIncludeEdit, userNameField } from '../../src/plan/ui/markup-edit.js';
+
+const login = [
+  '<form id="search" method="get"><input name="q" /></form>',
+  '<form method="post">',
+  '    <input asp-for="UserName" class="form-control" />',
+  '    <input asp-for="Password" type="password" />',
+  '    <button type="submit">Go</button>',
+  '</form>',
+  '',
+].join('\n');
+
+describe('markup edits', () => {
+  it('finds the sign-in form (the one with a password), its user-name field, and adds autofill', () => {
+    const form = findLoginForm(login)!;
+    expect(login.slice(form.start, form.end)).toMatch(/^<form method="post">[\s\S]*<\/form>$/);
+    expect(userNameField(login.slice(form.start, form.end))).toBe('UserName');
+    const out = applyEdits(login, [autofillEdit(login, form, 'UserName')!]);
+    expect(out).toContain('<input asp-for="UserName" autocomplete="username webauthn" class="form-control" />');
+    expect(autofillEdit(out, findLoginForm(out)!, 'UserName')).toBeNull();
+  });
+
+  it('inserts after a bare submit button with its indentation, and keeps CRLF', () => {
+    const crlf = login.replace(/\n/g, '\r\n');
+    const form = findLoginForm(crlf)!;
+    const out = applyEdits(crlf, [afterSubmitButtonEdit(crlf, form, '<div>\n    <x />\n</div>')!]);
+    expect(out).toContain('    <button type="submit">Go</button>\r\n    <div>\r\n        <x />\r\n    </div>\r\n</form>');
+    expect(out.replace(/\r\n/g, '')).not.toContain('\n');
+  });
+
+  it('adds a nav entry after the matching one, or last; declines without a list', () => {
+    const nav = '<ul class="nav">\n  <li><a>Profile</a></li>\n  <li><a asp-page="./ChangePassword">Password</a></li>\n  <li><a>Data</a></li>\n</ul>\n';
+    const out = applyEdits(nav, [navEntryEdit(nav, '<li>Passkeys</li>', /ChangePassword/)!]);
+    expect(out).toBe('<ul class="nav">\n  <li><a>Profile</a></li>\n  <li><a asp-page="./ChangePassword">Password</a></li>\n  <li>Passkeys</li>\n  <li><a>Data</a></li>\n</ul>\n');
+    expect(navEntryEdit('<p>no list</p>', '<li/>', /x/)).toBeNull();
+  });
+
+  it('puts the script after the last script and before the Scripts section; once', () => {
+    const layout = '<body>\n    <script src="~/js/site.js"></script>\n    @await RenderSectionAsync("Scripts", required: false)\n</body>\n';
+    const out = applyEdits(layout, [scriptIncludeEdit(layout, '<script src="~/js/passkey-submit.js" type="module"></script>')!]);
+    expect(out).toBe('<body>\n    <script src="~/js/site.js"></script>\n    <script src="~/js/passkey-submit.js" type="module"></script>\n    @await RenderSectionAsync("Scripts", required: false)\n</body>\n');
+    expect(scriptIncludeEdit(out, 'x')).toBeNull();
+  });
+
+  it('registers the tag helper assembly once', () => {
+    const imports = '@using X\n@addTagHelper *, Microsoft.AspNetCore.Mvc.TagHelpers\n';
+    const out = applyEdits(imports, [addTagHelperEdit(imports, 'Shop.Web')!]);
+    expect(out).toBe('@using X\n@addTagHelper *, Microsoft.AspNetCore.Mvc.TagHelpers\n@addTagHelper *, Shop.Web\n');
+    expect(addTagHelperEdit(out, 'Shop.Web')).toBeNull();
+  });
+});
