@@ -7,7 +7,7 @@ import path from 'node:path';
 import { render } from '../../core/template.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import { listCSharpFiles } from '../../read/project/sources.js';
-import { applyEdits, type FileChange } from '../file-change.js';
+import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
 import { planEndpointMapping } from './endpoints-edit.js';
 import { scriptIncludeEdit } from './markup-edit.js';
 
@@ -65,6 +65,19 @@ export function editFile(ctx: UiContext, file: string, edit: (text: string) => s
   const before = ctx.files.read(file);
   const after = edit(before);
   return after === before ? null : { path: file, before, after, reason };
+}
+
+export function applyOne(text: string, edit: TextEdit | null): string {
+  return edit ? applyEdits(text, [edit]) : text;
+}
+
+/** Indents every non-empty line of a block (templates are written at column 0). */
+export function indent(block: string, by: string): string {
+  return block
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => (l.length ? by + l : ''))
+    .join('\n');
 }
 
 export async function planCommonUi(ctx: UiContext): Promise<{ changes: FileChange[]; notes: string[] }> {

@@ -10,7 +10,7 @@ import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/p
 import type { ProjectFacts } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
-import { createFile, editFile, type UiContext } from './common.js';
+import { applyOne, createFile, editFile, indent, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export interface MvcRoutes {
@@ -172,16 +172,4 @@ function controllerEdit(ctx: UiContext, file: string, text: string, root: Syntax
     if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
   }
   return { path: file, before: text, after: applyEdits(text, edits), reason };
-}
-
-function applyOne(text: string, edit: TextEdit | null): string {
-  return edit ? applyEdits(text, [edit]) : text;
-}
-
-function indent(block: string, by: string): string {
-  return block
-    .replace(/\s+$/, '')
-    .split('\n')
-    .map((l) => (l.length ? by + l : ''))
-    .join('\n');
 }

@@ -8,7 +8,7 @@ import { render } from '../../core/template.js';
 import { parseCSharp } from '../../read/project/csharp.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
-import { createFile, editFile, type UiContext } from './common.js';
+import { applyOne, createFile, editFile, indent, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
@@ -151,18 +151,6 @@ async function editManageNavPages(ctx: UiContext, file: string): Promise<FileCha
   );
   const after = applyEdits(text, [appendMembersEdit(text, cls, members)]);
   return { path: file, before: text, after, reason: 'Passkeys entry in the manage menu' };
-}
-
-function applyOne(text: string, edit: TextEdit | null): string {
-  return edit ? applyEdits(text, [edit]) : text;
-}
-
-function indent(block: string, by: string): string {
-  return block
-    .replace(/\s+$/, '')
-    .split('\n')
-    .map((l) => (l.length ? by + l : ''))
-    .join('\n');
 }
 
 function rel(ctx: UiContext, file: string): string {
