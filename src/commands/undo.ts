@@ -3,7 +3,8 @@
  * the database journal), then every file restored to its text before add (new files removed). Refuses, naming
  * them, when files were edited since; nothing is changed then.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import { Output } from '../core/output.js';
 import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
@@ -45,8 +46,10 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
     if (journal.createdTables?.length) await dropEmptyTables(options, journal.createdTables);
   }
   for (const f of [...journal.files].reverse()) {
-    if (f.before === null) rmSync(f.path, { force: true });
-    else writeFileAtomic(f.path, f.before);
+    if (f.before === null) {
+      rmSync(f.path, { force: true });
+      removeEmptyFolders(path.dirname(f.path), projectDir);
+    } else writeFileAtomic(f.path, f.before);
   }
   removeAddJournal(projectDir);
   if (out.json) out.document({ command: 'undo', status: 'undone', files: journal.files.map((f) => rel(f.path)), migrationId: journal.migrationId });
@@ -68,6 +71,18 @@ async function dropEmptyTables(options: UndoOptions, tables: string[]): Promise<
     }
   } finally {
     await db.destroy();
+  }
+}
+
+/** Folders add created for its new files go again when they are left empty (up to the project folder). */
+function removeEmptyFolders(dir: string, stop: string): void {
+  for (let current = dir; current.startsWith(stop) && current !== stop; current = path.dirname(current)) {
+    try {
+      if (readdirSync(current).length > 0) return;
+      rmdirSync(current);
+    } catch {
+      return;
+    }
   }
 }
 

@@ -39,6 +39,7 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
     expect(added.code, added.stderr).toBe(0);
     await buildApp(app.dir);
     running = await startApp(app.dir, { env: { ...process.env, ...app.env } });
+    session = await openBrowser(findBrowser());
   }, 240_000);
 
   afterAll(async () => {
@@ -63,7 +64,6 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
   };
 
   it('registers, adds a passkey, signs in with it (button and autofill), renames and deletes it; the deleted passkey is refused', async () => {
-    session = await openBrowser(findBrowser());
     const flow = newFlow(session, captureRoot ? path.join(captureRoot, capture) : undefined);
     const results = await runPasskeyFlow(flow);
     expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
@@ -198,4 +198,28 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       await s.close();
     }
   }, 120_000);
+
+  // Last: it spends this minute's allowance of the request-options endpoint.
+  it('rate-limits the option endpoints: 429 with Retry-After once 20 a minute are spent', async () => {
+    const page = await (await session.browser.newContext()).newPage();
+    await page.goto(`${running.url}${profile.loginPath}`);
+    const token = await page.getAttribute('passkey-submit', 'request-token-value');
+    const header = await page.getAttribute('passkey-submit', 'request-token-name');
+    const results = await page.evaluate(
+      async ([url, name, value]) => {
+        const out: { status: number; retryAfter: string | null }[] = [];
+        for (let i = 0; i < 25; i++) {
+          const r = await fetch(url!, { method: 'POST', headers: { [name!]: value! } });
+          out.push({ status: r.status, retryAfter: r.headers.get('retry-after') });
+        }
+        return out;
+      },
+      [`${running.url}${endpoints}/PasskeyRequestOptions`, header, token],
+    );
+    await page.context().close();
+    const first429 = results.findIndex((r) => r.status === 429);
+    expect(first429).toBeGreaterThanOrEqual(0);
+    expect(results.slice(0, first429).every((r) => r.status === 200)).toBe(true);
+    expect(results.slice(first429).every((r) => r.status === 429 && r.retryAfter === '60')).toBe(true);
+  });
 });

@@ -97,9 +97,23 @@ describe('add', () => {
     const undone = await runCli(['undo', '--yes', '--project', m.dir]);
     expect(undone.code, undone.stderr).toBe(0);
     expect(contents(m.dir)).toEqual(originalFiles);
+    for (const folder of ['Passkeys', 'Areas/Identity/Pages/Account', 'wwwroot/js/passkey-submit.js']) expect(existsSync(path.join(m.dir, folder)), folder).toBe(false);
+    expect(existsSync(path.join(m.dir, 'Areas/Identity/Pages/_ViewStart.cshtml'))).toBe(true);
     expect(git(m.dir, 'status', '--porcelain')).toBe('');
     expect(await database(m.dir)).toEqual(originalDb);
     expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(2);
+  });
+
+  it('--check --skip-db judges the project alone, without a database', async () => {
+    const m = await app();
+    rmSync(path.join(m.dir, 'app.db'));
+    const pending = await runCli(['add', '--check', '--skip-db', '--project', m.dir]);
+    expect(pending.code, pending.stderr).toBe(2);
+    expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(1);
+    expect((await runCli(['add', '--yes', '--skip-db', '--project', m.dir])).code).toBe(0);
+    const done = await runCli(['add', '--check', '--skip-db', '--project', m.dir]);
+    expect(done.code, done.stdout).toBe(0);
+    expect(done.stdout).toMatch(/database not checked: --skip-db/);
   });
 
   it('refuses to prompt without a terminal: exit 1 naming --yes, nothing changed', async () => {
@@ -188,6 +202,4 @@ describe('add under SIGKILL', () => {
   });
 });
 
-void existsSync;
-void rmSync;
 void statSync;
