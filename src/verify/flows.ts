@@ -160,8 +160,8 @@ export class Flow {
   }
 }
 
-/** The whole flow. Returns the results; `results.every(r => r.ok)` means passkeys work. */
-export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
+/** Registers a new account (following the development confirmation link) and signs in with the password. */
+export async function registerAndSignIn(flow: Flow): Promise<void> {
   const { page } = flow;
   const { profile, email, password } = flow.options;
   const f = profile.fields;
@@ -191,6 +191,14 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
       await flow.expectSignedIn();
     });
   });
+}
+
+/** The whole flow. Returns the results; `results.every(r => r.ok)` means passkeys work. */
+export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
+  const { page } = flow;
+  const { profile } = flow.options;
+
+  await registerAndSignIn(flow);
 
   await flow.step('add a passkey', async () => {
     await page.goto(flow.url(profile.passkeysPath));

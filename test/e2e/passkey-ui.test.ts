@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBrowser, openBrowser, type BrowserSession } from '../../src/verify/browser.js';
 import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
-import { Flow, IDENTITY_PAGES, mvcProfile, runPasskeyFlow, type AppProfile } from '../../src/verify/flows.js';
+import { Flow, IDENTITY_PAGES, mvcProfile, registerAndSignIn, runPasskeyFlow, type AppProfile } from '../../src/verify/flows.js';
 import { installClientLibs } from '../helpers/client-libs.js';
 import { materialize, type Materialized } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run.js';
@@ -129,23 +129,7 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
         dialogs.push(d.message());
         void d.dismiss();
       });
-      await flow.step('register', async () => {
-        const f = profile.fields;
-        await s.page.goto(flow.url(profile.registerPath));
-        await s.page.fill(f.email, flow.options.email);
-        await s.page.fill(f.password, flow.options.password);
-        await s.page.fill(f.confirmPassword, flow.options.password);
-        await s.page.click(f.registerSubmit);
-        await s.page.waitForLoadState('load');
-        if (await s.page.locator('#confirm-link').count()) await s.page.click('#confirm-link');
-        await flow.withoutAutofill(async () => {
-          await s.page.goto(flow.url(profile.loginPath));
-          await s.page.fill(f.email, flow.options.email);
-          await s.page.fill(f.password, flow.options.password);
-          await s.page.click(f.loginSubmit);
-          await flow.expectSignedIn();
-        });
-      });
+      await registerAndSignIn(flow);
       await flow.step('add and rename to markup', async () => {
         await s.page.goto(flow.url(profile.passkeysPath));
         await s.page.getByRole('button', { name: /add a passkey/i }).click();
@@ -160,6 +144,19 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       expect(html).not.toContain('<script>alert(1)</script>');
       expect((await flow.passkeyRows())[0]?.name).toBe('<script>alert(1)</script>');
       expect(dialogs).toEqual([]);
+
+      // Names longer than 200 characters are refused by the server (client-side limits bypassed).
+      await s.page.locator('tr.passkey-row').first().getByRole('link', { name: /rename/i }).click();
+      await s.page.evaluate(() => {
+        const input = document.querySelector<HTMLInputElement>('#Input_Name')!;
+        input.removeAttribute('maxlength');
+        input.value = 'x'.repeat(201);
+        (input.form as HTMLFormElement).submit();
+      });
+      await s.page.waitForLoadState('load');
+      await s.page.getByText(/at most 200 characters/i).first().waitFor();
+      await s.page.goto(flow.url(profile.passkeysPath));
+      expect((await flow.passkeyRows())[0]?.name).toBe('<script>alert(1)</script>');
 
       // Signed out, a user name with URL-special characters goes to the request-options endpoint intact.
       await flow.signOut();
@@ -196,6 +193,36 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       expect(await s.page.evaluate(() => typeof (PublicKeyCredential as any).parseRequestOptionsFromJSON)).toBe('undefined');
     } finally {
       await s.close();
+    }
+  }, 120_000);
+
+  it.runIf(verify)('asks for the current password to add a passkey when the sign-in is not recent', async () => {
+    const strict = await startApp(app.dir, { env: { ...process.env, ...app.env, Passkeys__RecentSignInMinutes: '0' } });
+    const s = await openBrowser(findBrowser());
+    try {
+      const flow = newFlow(s);
+      (flow.options as { baseUrl: string }).baseUrl = strict.url;
+      await registerAndSignIn(flow);
+      expect(flow.results.filter((r) => !r.ok)).toEqual([]);
+      await s.page.goto(flow.url(profile.passkeysPath));
+      await s.page.locator('#password').waitFor();
+      const add = async (password: string) => {
+        await s.page.fill('#password', password);
+        await s.page.getByRole('button', { name: /add a passkey/i }).click();
+        await s.page.waitForLoadState('load');
+      };
+      await add('');
+      await s.page.getByText(/enter your current password to add a passkey/i).first().waitFor();
+      expect(await flow.passkeyRows()).toEqual([]);
+      await add('not-the-password');
+      await s.page.getByText(/enter your current password to add a passkey/i).first().waitFor();
+      await add(flow.options.password);
+      await s.page.waitForURL(/RenamePasskey/);
+      await s.page.goto(flow.url(profile.passkeysPath));
+      expect(await flow.passkeyRows()).toHaveLength(1);
+    } finally {
+      await s.close();
+      await strict.stop();
     }
   }, 120_000);
 
