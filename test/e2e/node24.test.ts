@@ -25,7 +25,7 @@ beforeAll(async () => {
   node24 = path.join(dist, 'bin', 'node');
   app = path.join(work, 'app');
   mkdirSync(path.join(app, 'node_modules'), { recursive: true });
-  for (const entry of ['bin', 'dist', 'package.json']) cpSync(path.join(repoRoot, entry), path.join(app, entry), { recursive: true });
+  for (const entry of ['bin', 'dist', 'templates', 'package.json']) cpSync(path.join(repoRoot, entry), path.join(app, entry), { recursive: true });
   for (const entry of readdirSync(path.join(repoRoot, 'node_modules'))) {
     const from = path.join(repoRoot, 'node_modules', entry);
     if (entry === 'better-sqlite3') cpSync(from, path.join(app, 'node_modules', entry), { recursive: true, filter: (s) => !/[\\/]build$/.test(s) });
@@ -60,6 +60,20 @@ describe('on Node 24', () => {
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout);
       expect(report.database).toMatchObject({ exists: true, schemaVersion: 1, passkeysTable: 'absent' });
+    }
+  });
+
+  it('add --yes, add --check and undo run on the SQLite and PostgreSQL apps', async () => {
+    const cli = (args: string[], m: Materialized) => exec(node24, [path.join(app, 'bin', 'passkey-migrate.js'), ...args, '--project', m.dir], { env: { ...m.env, NO_COLOR: '1' } });
+    for (const m of [sqlite, pg]) {
+      expect((await cli(['add', '--check'], m)).code).toBe(2);
+      const added = await cli(['add', '--yes'], m);
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toMatch(/done: \d+ files written, \d{14}_AddPasskeySupport applied to the database/);
+      expect((await cli(['add', '--check'], m)).code).toBe(0);
+      const undone = await cli(['undo', '--yes'], m);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect((await cli(['add', '--check'], m)).code).toBe(2);
     }
   });
 });

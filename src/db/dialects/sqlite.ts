@@ -6,6 +6,22 @@ import { lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, t
 import { ansiQuoting, createIndexSql, historyDeleteSql, historyInsertSql, sleep } from '../sql-common.js';
 import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
 
+/**
+ * Handles and statements stay referenced until the process ends: on Node 24, better-sqlite3 12 aborts the process
+ * ("Assertion failed: (env) != nullptr" in ~Statement) when the garbage collector destroys one of them mid-run.
+ */
+const openedHandles: unknown[] = [];
+function keepAlive<T extends { prepare: (source: string) => unknown }>(database: T): T {
+  openedHandles.push(database);
+  const prepare = database.prepare.bind(database);
+  database.prepare = ((source: string) => {
+    const statement = prepare(source);
+    openedHandles.push(statement);
+    return statement;
+  }) as T['prepare'];
+  return database;
+}
+
 const q = ansiQuoting();
 const LOCK_TABLE = '__EFMigrationsLock';
 
@@ -38,9 +54,10 @@ export const sqliteDialect: Dialect = {
     const { Kysely, SqliteDialect } = await import('kysely');
     let database;
     try {
-      database = new Database(file, { readonly: options.readOnly ?? false, fileMustExist: true, timeout: options.connectTimeoutMs });
-      database.pragma('schema_version'); // fails here, not later, on a file that is not a database
+      database = keepAlive(new Database(file, { readonly: options.readOnly ?? false, fileMustExist: true, timeout: options.connectTimeoutMs }));
+      (database.prepare('pragma schema_version') as { get(): unknown }).get(); // fails here, not later, on a file that is not a database
     } catch (error) {
+      database?.close();
       throw new UserError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
     }
     return new Kysely<any>({ dialect: new SqliteDialect({ database }) });
