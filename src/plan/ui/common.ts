@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import type { ProjectFacts } from '../../read/project/index.js';
+import { findElementScripts } from '../../read/project/scripts.js';
 import { listCSharpFiles } from '../../read/project/sources.js';
 import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
 import { planEndpointMapping } from './endpoints-edit.js';
@@ -95,6 +96,19 @@ export async function planCommonUi(ctx: UiContext): Promise<{ changes: FileChang
   if (mapping.change) changes.push(mapping.change);
   else if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
 
+  // An element the app defined itself (the guide's PasskeySubmit.js): it defers to ours, which loads first.
+  const theirs = await findElementScripts(ctx.projectDir, ctx.files.read);
+  for (const script of theirs.filter((s) => !s.guarded)) {
+    const { guardDefine } = await import('./js-edit.js');
+    const before = ctx.files.read(script.file);
+    const after = await guardDefine(script.file, before);
+    if (after !== before) changes.push({ path: script.file, before, after, reason: 'the existing <passkey-submit> definition defers to the new one' });
+  }
+  for (const script of theirs) {
+    notes.push(`wwwroot/${script.webPath} also defines <passkey-submit> (Microsoft's guide); passkey-submit.js now loads first and is the one used: remove that file and its <script> when nothing else needs it`);
+  }
+  const earlier = theirs.length ? new RegExp(`(^|/)(${theirs.map((s) => path.basename(s.webPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(\\?|$)`, 'i') : undefined;
+
   const layout = layoutFile(ctx);
   if (layout) {
     changes.push(
@@ -102,7 +116,7 @@ export async function planCommonUi(ctx: UiContext): Promise<{ changes: FileChang
         ctx,
         layout,
         (text) => {
-          const edit = scriptIncludeEdit(text, '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>');
+          const edit = scriptIncludeEdit(text, '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>', earlier);
           return edit ? applyEdits(text, [edit]) : text;
         },
         'include the <passkey-submit> script',

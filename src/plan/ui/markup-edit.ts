@@ -103,10 +103,18 @@ export function navEntryEdit(text: string, entry: string, after: RegExp): TextEd
   return { at, end: at, text: `${indent}${entry.trim()}${eol}` };
 }
 
-/** The script include, before the layout's Scripts section (so page scripts still come last), else before </body>. */
-export function scriptIncludeEdit(text: string, tag: string): TextEdit | null {
+/**
+ * The script include, before the layout's Scripts section (so page scripts still come last), else before </body>;
+ * before the first script whose src matches `before` when there is one (an older element that must load later).
+ */
+export function scriptIncludeEdit(text: string, tag: string, before?: RegExp): TextEdit | null {
   if (text.includes('passkey-submit.js')) return null;
   const eol = eolOf(text);
+  const earlier = before ? [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc="([^"]*)"[^>]*>/gim)].find((m) => before.test(m[1]!)) : undefined;
+  if (earlier) {
+    const at = lineStartOf(text, earlier.index! + 1);
+    return { at, end: at, text: `${lineIndent(text, earlier.index! + 1)}${tag}${eol}` };
+  }
   const section = /^[ \t]*@(await\s+)?RenderSection(Async)?\(\s*"Scripts"/m.exec(text);
   const lastScript = [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc=[^>]*><\/script>[ \t]*\r?$/gim)].pop();
   if (lastScript && (!section || lastScript.index! < section.index)) {
