@@ -226,6 +226,42 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
     }
   }, 120_000);
 
+  it.runIf(fixture === 'webapp-sqlite')('stops at 100 passkeys a user: the add button gives way to the limit message', async () => {
+    const s = await openBrowser(findBrowser());
+    try {
+      const flow = newFlow(s);
+      await registerAndSignIn(flow);
+      const addOne = async (name: string) => {
+        await s.page.goto(flow.url(profile.passkeysPath));
+        await s.page.getByRole('button', { name: /add a passkey/i }).click();
+        await s.page.waitForURL(/RenamePasskey/);
+        await s.page.fill('#Input_Name', name);
+        await s.page.click('#rename-submit');
+        await s.page.waitForURL(/\/Passkeys$/);
+      };
+      await addOne('first');
+      // 98 more rows like the first one (same data, other credential ids), straight into the app's database.
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path.join(app.dir, 'app.db'));
+      try {
+        const row = db.prepare('select p.UserId, p.Data from AspNetUserPasskeys p join AspNetUsers u on u.Id = p.UserId where u.UserName = ?').get(flow.options.email) as { UserId: string; Data: string };
+        const insert = db.prepare('insert into AspNetUserPasskeys (CredentialId, UserId, Data) values (?, ?, ?)');
+        for (let i = 0; i < 98; i++) insert.run(randomBytes(32), row.UserId, row.Data);
+      } finally {
+        db.close();
+      }
+      await s.page.goto(flow.url(profile.passkeysPath));
+      expect(await flow.passkeyRows()).toHaveLength(99);
+      // Past 64 passkeys Chromium refuses the full excludeCredentials list; the element sends the last 64.
+      await addOne('the hundredth');
+      expect(await flow.passkeyRows()).toHaveLength(100);
+      expect(await s.page.getByRole('button', { name: /add a passkey/i }).count()).toBe(0);
+      await s.page.getByText(/reached the limit of 100 passkeys/i).waitFor();
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
   // Last: it spends this minute's allowance of the request-options endpoint.
   it('rate-limits the option endpoints: 429 with Retry-After once 20 a minute are spent', async () => {
     const page = await (await session.browser.newContext()).newPage();

@@ -29,7 +29,13 @@ function withBinaryIds(descriptors) {
   return (descriptors ?? []).map((d) => ({ ...d, id: fromBase64Url(d.id) }));
 }
 
+// Chromium refuses more than 64 excludeCredentials; the server still refuses a passkey registered twice.
+const MAX_EXCLUDED = 64;
+
 function creationOptions(json) {
+  if (Array.isArray(json.excludeCredentials) && json.excludeCredentials.length > MAX_EXCLUDED) {
+    json = { ...json, excludeCredentials: json.excludeCredentials.slice(-MAX_EXCLUDED) };
+  }
   if (typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function') {
     return PublicKeyCredential.parseCreationOptionsFromJSON(json);
   }
