@@ -266,5 +266,18 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     if (await page.locator(profile.signedIn).count()) throw new Error('signed in with a deleted passkey');
   });
 
+  await flow.step('the browser is told to forget the deleted passkey', async () => {
+    if (!(await page.evaluate(() => typeof (PublicKeyCredential as unknown as Record<string, unknown>).signalUnknownCredential === 'function'))) return; // no Signal API here
+    if (!(await page.getAttribute('passkey-submit', 'unknown-credential'))) throw new Error('the login page did not name the unknown passkey');
+    // The virtual authenticator stands in for the password manager: it drops the passkey when signalled.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const { credentials } = await flow.session.cdp.send('WebAuthn.getCredentials', { authenticatorId: flow.session.authenticatorId! });
+      if (credentials.length === 0) return;
+      if (Date.now() > deadline) throw new Error('the authenticator still holds the deleted passkey');
+      await page.waitForTimeout(100);
+    }
+  });
+
   return flow.results;
 }

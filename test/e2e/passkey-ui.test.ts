@@ -67,7 +67,7 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
     const flow = newFlow(session, captureRoot ? path.join(captureRoot, capture) : undefined);
     const results = await runPasskeyFlow(flow);
     expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
-    expect(results.map((r) => r.name)).toHaveLength(10);
+    expect(results.map((r) => r.name)).toHaveLength(11);
   }, 120_000);
 
   it.runIf(verify)('passkey-migrate verify passes (one line per step, exit 0)', async () => {
@@ -75,10 +75,10 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.status).toBe('passed');
-    expect(report.steps.map((s: { ok: boolean }) => s.ok)).toEqual(Array(10).fill(true));
+    expect(report.steps.map((s: { ok: boolean }) => s.ok)).toEqual(Array(11).fill(true));
     const human = await runCli(['verify', '--project', app.dir, '--no-build'], { env: app.env });
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout.split('\n').filter((l) => /^pass /.test(l))).toHaveLength(10);
+    expect(human.stdout.split('\n').filter((l) => /^pass /.test(l))).toHaveLength(11);
   }, 120_000);
 
   it('EF Core agrees with the migrated app: no pending model changes, nothing left to apply', async () => {

@@ -123,9 +123,17 @@ class PasskeySubmitElement extends HTMLElement {
       }
     };
     form.addEventListener('submit', this.onSubmit);
+    this.signalUnknownCredential();
     if (this.getAttribute('operation') === 'Request' && this.getAttribute('autofill') !== 'off') {
       this.tryAutofill();
     }
+  }
+
+  /** The server did not know the passkey just used: tell the browser (WebAuthn Signal API, where supported). */
+  signalUnknownCredential() {
+    const credentialId = this.getAttribute('unknown-credential');
+    if (!credentialId || typeof window.PublicKeyCredential?.signalUnknownCredential !== 'function') return;
+    PublicKeyCredential.signalUnknownCredential({ rpId: location.hostname, credentialId }).catch((error) => console.warn(error));
   }
 
   disconnectedCallback() {
