@@ -21,6 +21,8 @@ const cases: { fixture: string; bootstrap: 4 | 5; capture: string; profile: AppP
   { fixture: 'scaffolded-pages', bootstrap: 5, capture: 'scaffolded', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
   { fixture: 'guid-postgres', bootstrap: 4, capture: 'identity-ui-bootstrap4', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
   { fixture: 'mvc-startup', bootstrap: 4, capture: 'mvc', profile: MVC, endpoints: '/Account', manage: ['/Manage/Passkeys', '/Manage/RenamePasskey?id=AAAA'], verify: true },
+  // No ManageController: passkeys are managed in a new PasskeysController.
+  { fixture: 'mvc-no-manage', bootstrap: 4, capture: 'mvc-no-manage', profile: mvcProfile({ account: '/Account', manage: '/Passkeys' }), endpoints: '/Account', manage: ['/Passkeys/Passkeys', '/Passkeys/RenamePasskey?id=AAAA'] },
   // An area, attribute routes, another login path and a minimal Program.cs.
   { fixture: 'mvc-area-minimal', bootstrap: 4, capture: 'mvc-area', profile: mvcProfile({ account: '/members/Account', manage: '/members/Manage' }), endpoints: '/members/Account', manage: ['/members/Manage/Passkeys', '/members/Manage/RenamePasskey?id=AAAA'] },
 ];

@@ -113,7 +113,7 @@ export function copyOverlayFixture(fixture: string, base: string): string {
   for (const line of readFileSync(path.join(own, 'remove.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)) {
     rmSync(path.join(dir, line), { recursive: true, force: true });
   }
-  cpSync(path.join(own, 'overlay'), dir, { recursive: true });
+  if (existsSync(path.join(own, 'overlay'))) cpSync(path.join(own, 'overlay'), dir, { recursive: true });
   rmSync(path.join(dir, 'FIXTURE.md'), { force: true });
   cpSync(path.join(own, 'FIXTURE.md'), path.join(dir, 'FIXTURE.md'));
   return dir;
@@ -121,7 +121,7 @@ export function copyOverlayFixture(fixture: string, base: string): string {
 
 /** The standard materializations, one per fixture. */
 export async function materialize(fixture: string): Promise<Materialized> {
-  const dir = fixture === 'mvc-area-minimal' ? copyOverlayFixture(fixture, 'mvc-startup') : copyFixture(fixture);
+  const dir = fixture === 'mvc-area-minimal' || fixture === 'mvc-no-manage' ? copyOverlayFixture(fixture, 'mvc-startup') : copyFixture(fixture);
   const done = async () => rmSync(dir, { recursive: true, force: true });
   switch (fixture) {
     case 'webapp-sqlite':
@@ -132,6 +132,7 @@ export async function materialize(fixture: string): Promise<Materialized> {
       return { dir, env: {}, cleanup: done };
     case 'mvc-startup':
     case 'mvc-area-minimal':
+    case 'mvc-no-manage':
       await createSqlite(path.join(dir, 'ledger.db'), efScript('mvc-startup', 'sqlite'));
       return { dir, env: {}, cleanup: done };
     case 'guid-postgres': {

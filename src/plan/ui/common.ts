@@ -54,6 +54,24 @@ export function uiContext(facts: ProjectFacts, routePrefix: string, files: Plann
   };
 }
 
+/** The values every UI template may use: names from the app, and the Bootstrap classes of its version. */
+export function templateValues(ctx: UiContext): Record<string, string> {
+  const bs4 = ctx.bootstrap === 4;
+  return {
+    Namespace: ctx.namespace,
+    UserType: ctx.userType,
+    Assembly: ctx.assembly,
+    BadgeSynced: bs4 ? 'badge badge-success' : 'badge bg-success',
+    BadgeDevice: bs4 ? 'badge badge-secondary' : 'badge bg-secondary',
+    VisuallyHidden: bs4 ? 'sr-only' : 'visually-hidden',
+  };
+}
+
+/** `string?` where the file is in a nullable context, else `string` (no CS8632 warnings either way). */
+export function stringType(ctx: UiContext, text: string): string {
+  return /^#nullable\s+disable\b/m.test(text) || !ctx.nullable ? 'string' : 'string?';
+}
+
 /** A file we write whole: nothing when it is already there as we would write it, a conflict when it differs. */
 export function createFile(ctx: UiContext, file: string, text: string, reason: string): FileChange | null {
   if (!ctx.files.exists(file)) return { path: file, before: null, after: text, reason };

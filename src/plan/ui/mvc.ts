@@ -10,7 +10,7 @@ import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/p
 import type { ProjectFacts } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
-import { applyOne, createFile, editFile, indent, type UiContext } from './common.js';
+import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export interface MvcRoutes {
@@ -51,15 +51,7 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
   const viewsRoot = mvc.area ? path.join(dir, 'Areas', mvc.area, 'Views') : path.join(dir, 'Views');
   const changes: (FileChange | null)[] = [];
   const notes: string[] = [];
-  const nullableOff = (text: string) => /^#nullable\s+disable\b/m.test(text) || !ctx.nullable;
-  const values = {
-    Namespace: ctx.namespace,
-    UserType: ctx.userType,
-    Controller: routes.manageController,
-    BadgeSynced: ctx.bootstrap === 4 ? 'badge badge-success' : 'badge bg-success',
-    BadgeDevice: ctx.bootstrap === 4 ? 'badge badge-secondary' : 'badge bg-secondary',
-    VisuallyHidden: ctx.bootstrap === 4 ? 'sr-only' : 'visually-hidden',
-  };
+  const values = { ...templateValues(ctx), Controller: routes.manageController };
 
   changes.push(createFile(ctx, path.join(dir, 'Passkeys', 'PasskeyViewModels.cs'), render('ui/mvc/PasskeyViewModels.cs.tmpl', values), 'passkey view models'));
 
@@ -108,7 +100,7 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
     const lockoutView = ctx.files.exists(path.join(viewsRoot, 'Account', 'Lockout.cshtml')) || ctx.files.exists(path.join(viewsRoot, 'Shared', 'Lockout.cshtml'));
     const action = render('ui/mvc/LoginAction.cs.tmpl', {
       UserType: ctx.userType,
-      StringType: nullableOff(accountText) ? 'string' : 'string?',
+      StringType: stringType(ctx, accountText),
       LoginAction: 'Login',
       TwoFactor: memberNamed(account, 'LoginWith2fa')
         ? '    if (outcome.RequiresTwoFactor)\n    {\n        return RedirectToAction("LoginWith2fa", new { returnUrl, rememberMe = false });\n    }\n'
@@ -134,11 +126,12 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
     const manageTree = (await parseCSharp(manageFile, manageText)).tree.rootNode;
     const manage = findClass(manageTree, 'ManageController')!;
     if (!memberNamed(manage, 'Passkeys')) {
-      const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: nullableOff(manageText) ? 'string' : 'string?' });
+      const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: stringType(ctx, manageText) });
       changes.push(controllerEdit(ctx, manageFile, manageText, manageTree, manage, actions, 'passkey management actions'));
     }
   } else {
-    const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: ctx.nullable ? 'string?' : 'string' });
+    // The new controller file enables nullable itself.
+    const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: 'string?' });
     const controllerDir = path.dirname(path.join(dir, mvc.accountController));
     changes.push(
       createFile(

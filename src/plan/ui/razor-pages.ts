@@ -8,7 +8,7 @@ import { render } from '../../core/template.js';
 import { parseCSharp } from '../../read/project/csharp.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
-import { applyOne, createFile, editFile, indent, type UiContext } from './common.js';
+import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
@@ -17,14 +17,7 @@ export async function planRazorPagesUi(ctx: UiContext): Promise<{ changes: FileC
   const pages = path.join(ctx.projectDir, 'Areas', 'Identity', 'Pages');
   const account = path.join(pages, 'Account');
   const manage = path.join(account, 'Manage');
-  const values = {
-    Namespace: ctx.namespace,
-    UserType: ctx.userType,
-    Assembly: ctx.assembly,
-    BadgeSynced: ctx.bootstrap === 4 ? 'badge badge-success' : 'badge bg-success',
-    BadgeDevice: ctx.bootstrap === 4 ? 'badge badge-secondary' : 'badge bg-secondary',
-    VisuallyHidden: ctx.bootstrap === 4 ? 'sr-only' : 'visually-hidden',
-  };
+  const values = templateValues(ctx);
   const changes: (FileChange | null)[] = [];
   const notes: string[] = [];
 
@@ -126,8 +119,7 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
     return { changes, notes };
   }
   if (!memberNamed(model, 'OnPostPasskeyAsync')) {
-    const nullableOff = /^#nullable\s+disable\b/m.test(text) || !ctx.nullable;
-    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: nullableOff ? 'string' : 'string?' });
+    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: stringType(ctx, text) });
     const edits: TextEdit[] = [appendMembersEdit(text, model, handler)];
     const ns = `${ctx.namespace}.Passkeys`;
     if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
