@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The README's first command: the main job on the bundled SQLite sample app (fixtures/webapp-sqlite), on a scratch
+// The README's first command: the main job (`passkey-migrate add`, then `verify`) on the bundled SQLite sample app (fixtures/webapp-sqlite), on a scratch
 // copy in the system temp folder, so the repository stays clean. The database is created from the SQL script EF Core
 // generated for the sample (fixtures/webapp-sqlite/db/sqlite.sql).
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,12 +19,13 @@ db.close();
 
 console.log(`demo: scratch copy of the sample app at ${scratch}\n`);
 const bin = path.join(root, 'bin', 'passkey-migrate.js');
-// Until `add` exists, the main job is upgrade + db update (the project, then the database).
+// The main job: `add` (the plan, then applied), the CI gate, and the proof in a browser when one is installed.
+const browser = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].some((b) => existsSync(b)) || process.env.PASSKEY_MIGRATE_BROWSER;
 const steps = [
   ['detect', '--project', scratch],
-  ['upgrade', '--project', scratch],
-  ['db', 'update', '--project', scratch],
-  ['detect', '--project', scratch],
+  ['add', '--yes', '--project', scratch],
+  ['add', '--check', '--project', scratch],
+  ...(browser ? [['verify', '--project', scratch]] : []),
 ];
 let status = 0;
 for (const args of steps) {
@@ -34,5 +35,6 @@ for (const args of steps) {
   if (status !== 0) break;
   console.log();
 }
+if (!browser) console.log('demo: no Chromium found, so `passkey-migrate verify` was skipped (apt-get install chromium)');
 console.log(`demo: the migrated copy stays at ${scratch} for you to look at`);
 process.exit(status);
