@@ -36,13 +36,19 @@ function collect(child: ChildProcess): () => string {
   return () => text;
 }
 
+/** The last non-empty line a process wrote, for a one-line message. */
+function lastLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop()?.slice(0, 300) ?? 'no output';
+}
+
 export async function buildApp(projectPath: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const child = spawn('dotnet', ['build', projectPath, '-nologo', '-v', 'q', '-clp:ErrorsOnly'], { env: { ...env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collect(child);
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   if (code !== 0) {
-    const errors = output().split('\n').filter((l) => /error/i.test(l)).slice(0, 5).join('\n  ');
-    throw new UserError(`dotnet build failed:\n  ${errors || output().slice(-2000)}`);
+    const errors = [...new Set(output().split('\n').map((l) => l.trim()).filter((l) => /\berror\b/i.test(l)))];
+    const first = (errors[0] ?? lastLine(output())).replace(/\s*\[[^\]]*\.csproj\]$/, '');
+    throw new UserError(`dotnet build failed (${errors.length || 'unknown'} error${errors.length === 1 ? '' : 's'}; first: ${first})`, { hint: 'run dotnet build in the project to see them all' });
   }
 }
 
@@ -77,7 +83,7 @@ export async function startApp(projectPath: string, options: { port?: number; ti
   };
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
-    if (exited !== null) throw new UserError(`the app exited (code ${exited}) before it answered on ${url}:\n${output().slice(-3000)}`);
+    if (exited !== null) throw new UserError(`the app exited (code ${exited}) before it answered on ${url}: ${lastLine(output())}`, { hint: 'run dotnet run in the project to see why' });
     try {
       const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) });
       if (response.status < 500) return { url, port, output, stop };
@@ -87,5 +93,5 @@ export async function startApp(projectPath: string, options: { port?: number; ti
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new UserError(`the app did not answer on ${url} within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s:\n${output().slice(-3000)}`);
+  throw new UserError(`the app did not answer on ${url} within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s (last output: ${lastLine(output())})`, { hint: 'run dotnet run in the project to see why' });
 }
