@@ -14,7 +14,7 @@ import { faultPoint } from '../apply/fault.js';
 import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js';
 import type { DbPlan } from '../plan/db-plan.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
-import { loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
+import { dbContextFor, loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
 import { confirmOrRefuse, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
 
 export interface AddOptions extends DbCommandOptions {
@@ -41,6 +41,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
   let journal: AddJournal;
   let plan: AddPlan | null = null;
   let db: DbPlan | null = null;
+  let missingTables: string[] = [];
   if (interrupted) {
     if (options.check || options.dryRun) {
       return report(out, options, { status: 'pending', files: interrupted.files.map((f) => ({ path: rel(f.path), action: 'finish', reason: 'interrupted add' })), db: null, notes: ['an earlier add was interrupted; run add --yes to finish it'] });
@@ -50,7 +51,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
     journal = interrupted;
   } else {
     plan = await planAddFiles(facts, { ...options, keepExistingColumns: options.keepExistingColumns ?? false });
-    db = options.skipDb ? null : await planDb(facts, options, plan);
+    if (!options.skipDb) ({ plan: db, missingTables } = await planDb(facts, options, plan));
     if (db?.status === 'blocked') throw new UserError(`the database cannot be migrated as it is: ${db.blockers.join('; ')}`, { hint: 'fix it by hand, or pass --skip-db' });
     const pending = plan.changes.length > 0 || db?.status === 'pending';
     if (!pending) {
@@ -83,7 +84,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
       const now = existsSync(f.path) ? readFileSync(f.path, 'utf8') : null;
       if (now !== f.before) throw new UserError(`${rel(f.path)} changed while passkey-migrate was planning; run it again`);
     }
-    if (!options.skipDb) journal.createdTables = await missingBookkeepingTables(options);
+    if (!options.skipDb) journal.createdTables = missingTables;
     writeAddJournal(projectDir, journal);
     faultPoint('add:journal');
   }
@@ -104,7 +105,8 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
   writeAddJournal(projectDir, journal);
   faultPoint('add:files-written');
 
-  // The database, planned again from the project as it is now (its migration files carry the id and EF version).
+  // The database, planned again from the project as it is now, read afresh: its new migration files carry the
+  // id and EF version.
   let applied: DbPlan | null = null;
   if (!options.skipDb) {
     const ctx = await loadDbContext({ ...options });
@@ -147,26 +149,20 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
   return ExitCode.ok;
 }
 
-/** EF's history and (SQLite) lock tables that the database does not have yet: add creates them, undo removes them. */
-async function missingBookkeepingTables(options: AddOptions): Promise<string[]> {
-  const ctx = await loadDbContext({ ...options });
+/** EF's bookkeeping tables: add creates those the database lacks, undo drops them again. */
+const BOOKKEEPING_TABLES = ['__EFMigrationsHistory', '__EFMigrationsLock'];
+
+/**
+ * The database side of the plan, over one connection: the steps, and which of EF's bookkeeping tables (history,
+ * SQLite lock) the database does not have yet.
+ */
+async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): Promise<{ plan: DbPlan; missingTables: string[] }> {
+  const ctx = await dbContextFor(facts, options);
   const { db } = await openDatabase(ctx, options);
   try {
-    const missing: string[] = [];
-    for (const name of BOOKKEEPING_TABLES) if (!(await ctx.dialect.tableExists(db, { name, schema: null }))) missing.push(name);
-    return missing;
-  } finally {
-    await db.destroy();
-  }
-}
-
-export const BOOKKEEPING_TABLES = ['__EFMigrationsHistory', '__EFMigrationsLock'];
-
-async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): Promise<DbPlan> {
-  const ctx = await loadDbContext({ ...options });
-  const { db } = await openDatabase(ctx, options);
-  try {
-    return await planAddDatabase(db, ctx.dialect, facts, plan, options.keepExistingColumns ?? false);
+    const missingTables: string[] = [];
+    for (const name of BOOKKEEPING_TABLES) if (!(await ctx.dialect.tableExists(db, { name, schema: null }))) missingTables.push(name);
+    return { plan: await planAddDatabase(db, ctx.dialect, facts, plan, options.keepExistingColumns ?? false), missingTables };
   } finally {
     await db.destroy();
   }

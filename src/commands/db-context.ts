@@ -23,7 +23,11 @@ export interface DbContext {
 }
 
 export async function loadDbContext(options: DbCommandOptions): Promise<DbContext> {
-  const facts = await readProject({ project: options.project, connection: options.connection });
+  return dbContextFor(await readProject({ project: options.project, connection: options.connection }), options);
+}
+
+/** The database side of facts already read (the project is not read again). */
+export async function dbContextFor(facts: ProjectFacts, options: DbCommandOptions): Promise<DbContext> {
   if (options.context && options.context !== facts.identity.dbContext.name) {
     throw new UserError(`--context ${options.context} does not match the DbContext Identity uses (${facts.identity.dbContext.name})`);
   }
