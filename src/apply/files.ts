@@ -8,12 +8,20 @@ import type { FileChange } from '../plan/file-change.js';
 import { writeFileAtomic } from './atomic.js';
 import { faultPoint } from './fault.js';
 
-export function applyFileChanges(changes: FileChange[]): void {
-  // Refuse when a file changed between planning and writing: the plan was made for the old text.
+/** A file's text as it is now, or null when it does not exist. */
+export function currentText(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
+/** Refuses when a file changed between planning and writing: the plan was made for the old text. */
+export function refuseChangedSincePlanning(changes: Pick<FileChange, 'path' | 'before'>[], display: (file: string) => string = (f) => f): void {
   for (const change of changes) {
-    const now = existsSync(change.path) ? readFileSync(change.path, 'utf8') : null;
-    if (now !== change.before) throw new UserError(`${change.path} changed while passkey-migrate was planning; run it again`);
+    if (currentText(change.path) !== change.before) throw new UserError(`${display(change.path)} changed while passkey-migrate was planning; run it again`);
   }
+}
+
+export function applyFileChanges(changes: FileChange[]): void {
+  refuseChangedSincePlanning(changes);
   for (const change of changes) {
     writeFileAtomic(change.path, change.after);
     faultPoint('file');

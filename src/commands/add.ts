@@ -4,12 +4,12 @@
  * --check and --dry-run print the same plan and stop. An interrupted run is finished from its journal.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { readAddJournal, writeAddJournal, type AddJournal } from '../apply/add-journal.js';
 import { writeFileAtomic } from '../apply/atomic.js';
 import { applyDatabase } from '../apply/db-apply.js';
+import { currentText, refuseChangedSincePlanning } from '../apply/files.js';
 import { faultPoint } from '../apply/fault.js';
 import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js';
 import type { DbPlan } from '../plan/db-plan.js';
@@ -80,10 +80,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
       files: changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
     };
     // Files planned as conflicts-skipped are not in the journal; the rest must still be as planned.
-    for (const f of journal.files) {
-      const now = existsSync(f.path) ? readFileSync(f.path, 'utf8') : null;
-      if (now !== f.before) throw new UserError(`${rel(f.path)} changed while passkey-migrate was planning; run it again`);
-    }
+    refuseChangedSincePlanning(journal.files, rel);
     if (!options.skipDb) journal.createdTables = missingTables;
     writeAddJournal(projectDir, journal);
     faultPoint('add:journal');
@@ -91,7 +88,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
 
   // Files: each written atomically; a file already at its new text is left alone (so a re-run finishes the job).
   for (const f of journal.files) {
-    const now = existsSync(f.path) ? readFileSync(f.path, 'utf8') : null;
+    const now = currentText(f.path);
     if (now === f.after) continue;
     if (now !== f.before) {
       throw new UserError(`${rel(f.path)} was edited after the interrupted add started; passkey-migrate will not overwrite it`, {

@@ -3,12 +3,13 @@
  * the database journal), then every file restored to its text before add (new files removed). Refuses, naming
  * them, when files were edited since; nothing is changed then.
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import { Output } from '../core/output.js';
 import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
 import { writeFileAtomic } from '../apply/atomic.js';
+import { currentText } from '../apply/files.js';
 import { readProject } from '../read/project/index.js';
 import { dbRollback } from './db-rollback.js';
 import { loadDbContext, openDatabase } from './db-context.js';
@@ -29,7 +30,7 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   const journal = readAddJournal(projectDir);
   if (!journal) throw new UserError('nothing to undo: no add journal (.passkey-migrate/add.json) in this project');
   const edited = journal.files.filter((f) => {
-    const now = existsSync(f.path) ? readFileSync(f.path, 'utf8') : null;
+    const now = currentText(f.path);
     return now !== f.after && now !== f.before;
   });
   if (edited.length) {
