@@ -15,7 +15,7 @@ import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js
 import type { DbPlan } from '../plan/db-plan.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
 import { dbContextFor, loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
-import { confirmOrRefuse, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
+import { confirmOrRefuse, fileList, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
 
 export interface AddOptions extends DbCommandOptions {
   yes?: boolean;
@@ -60,7 +60,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
     if (options.check || options.dryRun || out.json) {
       if (!out.json) await showPlan(out, plan, db, rel, options.dryRun ?? false);
       if (options.check || options.dryRun) {
-        return report(out, options, { status: 'pending', files: fileList(plan, rel), db, notes: plan.notes, facts });
+        return report(out, options, { status: 'pending', files: fileList(plan.changes, rel), db, notes: plan.notes, facts });
       }
     } else {
       await showPlan(out, plan, db, rel, false);
@@ -163,10 +163,6 @@ async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): 
   } finally {
     await db.destroy();
   }
-}
-
-function fileList(plan: AddPlan, rel: (file: string) => string) {
-  return plan.changes.map((c) => ({ path: rel(c.path), action: c.before === null ? 'create' : c.conflict ? 'replace' : 'update', reason: c.reason }));
 }
 
 async function showPlan(out: Output, plan: AddPlan, db: DbPlan | null, rel: (file: string) => string, diffs: boolean): Promise<void> {

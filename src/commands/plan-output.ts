@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { unifiedDiff, type FileChange } from '../plan/file-change.js';
+import { changeAction, unifiedDiff, type FileChange } from '../plan/file-change.js';
 
 export type ConflictChoice = 'skip' | 'overwrite' | 'keep-both';
 
@@ -71,10 +71,14 @@ export async function settleConflicts(
   return out2;
 }
 
+/** The planned files as the --json documents list them. */
+export function fileList(changes: FileChange[], rel: (file: string) => string) {
+  return changes.map((c) => ({ path: rel(c.path), action: changeAction(c), reason: c.reason }));
+}
+
 export function listChanges(out: Output, changes: FileChange[], rel: (file: string) => string): void {
   for (const c of changes) {
-    const action = c.before === null ? 'create' : c.conflict ? 'replace' : 'update';
-    out.line(`  ${action.padEnd(7)} ${rel(c.path)}  ${out.style('dim', `(${c.reason})`)}`);
+    out.line(`  ${changeAction(c).padEnd(7)} ${rel(c.path)}  ${out.style('dim', `(${c.reason})`)}`);
   }
 }
 

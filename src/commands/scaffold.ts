@@ -7,7 +7,7 @@ import type { Output } from '../core/output.js';
 import { applyFileChanges } from '../apply/files.js';
 import { planUi } from '../plan/ui/index.js';
 import { readProject } from '../read/project/index.js';
-import { confirmOrRefuse, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
+import { confirmOrRefuse, fileList, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
 
 export interface ScaffoldOptions {
   project?: string;
@@ -24,7 +24,7 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
   const facts = await readProject({ project: options.project });
   const rel = relativeTo(facts.located.root);
   const plan = await planUi(facts, { ui: options.ui });
-  const files = plan.changes.map((c) => ({ path: rel(c.path), action: c.before === null ? 'create' : c.conflict ? 'replace' : 'update', reason: c.reason }));
+  const files = fileList(plan.changes, rel);
   if (plan.changes.length === 0) {
     if (out.json) out.document({ command: 'scaffold', status: 'up-to-date', ui: plan.kind, files, notes: plan.notes });
     else out.line(`${out.style('ok', 'nothing to do')}: the passkey pages are in place`);

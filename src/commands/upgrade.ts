@@ -8,7 +8,8 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { applyFileChanges } from '../apply/files.js';
-import { mergeChanges, unifiedDiff, type FileChange } from '../plan/file-change.js';
+import { changeAction, mergeChanges, unifiedDiff, type FileChange } from '../plan/file-change.js';
+import { fileList } from './plan-output.js';
 import { planEfMigration } from '../plan/ef-migration-plan.js';
 import { planKeepColumns } from '../plan/keep-columns.js';
 import { planRetarget } from '../plan/retarget.js';
@@ -82,7 +83,7 @@ export async function upgrade(options: UpgradeOptions, out: Output): Promise<num
       command: 'upgrade',
       status: plan.changes.length === 0 ? 'up-to-date' : options.check || options.dryRun ? 'pending' : 'applied',
       migrationId: plan.migrationId,
-      files: plan.changes.map((c) => ({ path: rel(c.path), action: c.before === null ? 'create' : 'update', reason: c.reason })),
+      files: fileList(plan.changes, rel),
       packages: plan.packages,
       notes: plan.notes,
     });
@@ -94,7 +95,7 @@ export async function upgrade(options: UpgradeOptions, out: Output): Promise<num
     return ExitCode.ok;
   }
   out.line(out.style('heading', options.check || options.dryRun ? 'Pending changes:' : 'Changes:'));
-  for (const c of plan.changes) out.line(`  ${c.before === null ? 'create' : 'update'} ${rel(c.path)}  ${out.style('dim', `(${c.reason})`)}`);
+  for (const c of plan.changes) out.line(`  ${changeAction(c)} ${rel(c.path)}  ${out.style('dim', `(${c.reason})`)}`);
   for (const p of plan.packages) out.line(`  package ${p.id} ${p.from} -> ${p.to}  ${out.style('dim', `(${p.source})`)}`);
   for (const note of plan.notes) out.warn(note);
   if (options.dryRun) {

@@ -8,6 +8,11 @@ export interface FileChange {
   conflict?: boolean;
 }
 
+/** What a change does to its file, as the plan shows it. */
+export function changeAction(change: Pick<FileChange, 'before' | 'conflict'>): 'create' | 'replace' | 'update' {
+  return change.before === null ? 'create' : change.conflict ? 'replace' : 'update';
+}
+
 export interface TextEdit {
   at: number;
   end: number;

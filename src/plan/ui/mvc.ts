@@ -4,6 +4,7 @@
  * management as actions and views in the ManageController (or a PasskeysController when there is none), the
  * manage menu link, and the endpoints under the account controller's route.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/project/csharp.js';
@@ -27,7 +28,7 @@ export async function mvcRoutes(facts: ProjectFacts): Promise<MvcRoutes> {
   const areaPrefix = mvc.area ? `/${mvc.area}` : '';
   const routeOf = async (file: string, controller: string): Promise<string | null> => {
     const full = path.join(facts.msbuild.dir, file);
-    const text = (await import('node:fs')).readFileSync(full, 'utf8');
+    const text = readFileSync(full, 'utf8');
     const cls = findClass((await parseCSharp(full, text)).tree.rootNode, `${controller}Controller`);
     const route = cls && findAll(cls, 'attribute').find((a) => a.parent?.parent?.id === cls.id && /^(Route|Microsoft\.AspNetCore\.Mvc\.Route)$/.test(a.childForFieldName('name')?.text ?? ''));
     const template = route ? stringValue(findAll(route, (n) => /string_literal$/.test(n.type))[0] as SyntaxNode | undefined) : undefined;
@@ -83,7 +84,7 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
           EmailName: field,
           Controller: 'Account',
           ReturnUrl: returnUrl,
-          ButtonClass: ctx.bootstrap === 4 ? 'btn btn-outline-primary' : 'btn btn-outline-primary',
+          ButtonClass: 'btn btn-outline-primary', // the same in Bootstrap 4 and 5
         });
         const button = afterSubmitButtonEdit(markup, form, block);
         if (button) edits.push(button);

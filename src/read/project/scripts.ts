@@ -30,12 +30,15 @@ function jsFiles(dir: string, out: string[] = []): string[] {
 
 export async function findElementScripts(projectDir: string, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): Promise<ElementScript[]> {
   const wwwroot = path.join(projectDir, 'wwwroot');
-  const candidates = jsFiles(wwwroot).filter((f) => path.relative(wwwroot, f) !== path.join('js', OURS) && /['"`]passkey-submit['"`]/.test(read(f)));
+  const candidates = jsFiles(wwwroot)
+    .filter((file) => path.relative(wwwroot, file) !== path.join('js', OURS))
+    .map((file) => ({ file, text: read(file) }))
+    .filter(({ text }) => /['"`]passkey-submit['"`]/.test(text));
   if (!candidates.length) return [];
   const { defineCalls } = await import('./javascript.js');
   const out: ElementScript[] = [];
-  for (const file of candidates) {
-    const calls = await defineCalls(file, read(file));
+  for (const { file, text } of candidates) {
+    const calls = await defineCalls(file, text);
     if (!calls.length) continue;
     out.push({ file, webPath: path.relative(wwwroot, file).split(path.sep).join('/'), guarded: calls.every((c) => c.guarded) });
   }
