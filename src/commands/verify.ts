@@ -26,20 +26,8 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
   const facts = await readProject({ project: options.project });
   const profile = facts.ui.shape === 'mvc-controllers' ? mvcProfile(await mvcRoutes(facts)) : IDENTITY_PAGES;
   const executable = findBrowser(options.browser);
-  if (options.build !== false) {
-    const done = out.progress('building the app (dotnet build)');
-    await buildApp(facts.msbuild.path).catch((error) => {
-      done('failed');
-      throw error;
-    });
-    done();
-  }
-  const started = out.progress('starting the app');
-  const app = await startApp(facts.msbuild.path, { port: options.port }).catch((error) => {
-    started('failed');
-    throw error;
-  });
-  started(app.url);
+  if (options.build !== false) await out.during('building the app (dotnet build)', () => buildApp(facts.msbuild.path));
+  const app = await out.during('starting the app', () => startApp(facts.msbuild.path, { port: options.port }), (running) => running.url);
   const session = await openBrowser(executable).catch(async (error) => {
     await app.stop();
     throw new UserError(`could not start ${executable}: ${(error as Error).message.split('\n')[0]}`);

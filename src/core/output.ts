@@ -97,6 +97,19 @@ export class Output {
     };
   }
 
+  /** Runs work under a progress indicator that ends with its outcome ("failed" when it throws). */
+  async during<T>(text: string, work: () => Promise<T>, outcome: (value: T) => string = () => 'done'): Promise<T> {
+    const done = this.progress(text);
+    try {
+      const value = await work();
+      done(outcome(value));
+      return value;
+    } catch (error) {
+      done('failed');
+      throw error;
+    }
+  }
+
   document(value: unknown): void {
     this.stdout.write(JSON.stringify(redactDeep(value), null, 2) + '\n');
   }

@@ -13,8 +13,8 @@ export interface AppProfile {
   loginPath: string;
   passkeysPath: string;
   fields: { email: string; password: string; confirmPassword: string; registerSubmit: string; loginSubmit: string };
-  signedIn: string;
-  signOut: string;
+  /** the layout's sign-out button: present only while signed in, and clicked to sign out */
+  signOutButton: string;
 }
 
 export const IDENTITY_PAGES: AppProfile = {
@@ -22,9 +22,7 @@ export const IDENTITY_PAGES: AppProfile = {
   loginPath: '/Identity/Account/Login',
   passkeysPath: '/Identity/Account/Manage/Passkeys',
   fields: { email: '#Input_Email', password: '#Input_Password', confirmPassword: '#Input_ConfirmPassword', registerSubmit: '#registerSubmit', loginSubmit: '#login-submit' },
-  // The sign-out button of the layout's login partial: present only while signed in.
-  signedIn: 'form[action*="/Account/Logout" i] button[type="submit"], #logout',
-  signOut: 'form[action*="/Account/Logout" i] button[type="submit"], #logout',
+  signOutButton: 'form[action*="/Account/Logout" i] button[type="submit"], #logout',
 };
 
 /** An MVC app: the account and manage controllers' routes; the fields named as the view models name them. */
@@ -40,8 +38,7 @@ export function mvcProfile(routes: { account: string; manage: string }): AppProf
       registerSubmit: 'form:has([name="ConfirmPassword"]) button[type="submit"]',
       loginSubmit: 'form:has([name="Password"]) button[type="submit"]:not([name="__passkeySubmit"])',
     },
-    signedIn: 'form[action*="/Account/Logout" i] button[type="submit"], form[action*="/Account/LogOff" i] button[type="submit"], #logout',
-    signOut: 'form[action*="/Account/Logout" i] button[type="submit"], form[action*="/Account/LogOff" i] button[type="submit"], #logout',
+    signOutButton: 'form[action*="/Account/Logout" i] button[type="submit"], form[action*="/Account/LogOff" i] button[type="submit"], #logout',
   };
 }
 
@@ -122,15 +119,15 @@ export class Flow {
   }
 
   async expectSignedIn(): Promise<void> {
-    await this.page.locator(this.options.profile.signedIn).first().waitFor({ state: 'visible' });
+    await this.page.locator(this.options.profile.signOutButton).first().waitFor({ state: 'visible' });
   }
 
   async signOut(): Promise<void> {
     await this.page.goto(this.url('/'));
-    await this.page.locator(this.options.profile.signOut).first().click();
+    await this.page.locator(this.options.profile.signOutButton).first().click();
     await this.page.waitForLoadState('load');
     await this.page.goto(this.url('/'));
-    if (await this.page.locator(this.options.profile.signedIn).count()) throw new Error('still signed in after signing out');
+    if (await this.page.locator(this.options.profile.signOutButton).count()) throw new Error('still signed in after signing out');
   }
 
   /** The login page with autofill switched off, so the button (not the browser's autofill) runs the ceremony. */
@@ -182,7 +179,7 @@ export async function registerAndSignIn(flow: Flow): Promise<void> {
   });
 
   await flow.step('sign in with the password', async () => {
-    if (await page.locator(profile.signedIn).count()) return; // apps that sign in right after registering
+    if (await page.locator(profile.signOutButton).count()) return; // apps that sign in right after registering
     await flow.withoutAutofill(async () => {
       await page.goto(flow.url(profile.loginPath));
       await page.fill(f.email, email);
@@ -263,7 +260,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
       await page.getByText(/not registered here, or it was removed/i).first().waitFor();
       await flow.capture('login-deleted-passkey');
     });
-    if (await page.locator(profile.signedIn).count()) throw new Error('signed in with a deleted passkey');
+    if (await page.locator(profile.signOutButton).count()) throw new Error('signed in with a deleted passkey');
   });
 
   await flow.step('the browser is told to forget the deleted passkey', async () => {
