@@ -10,9 +10,9 @@ import { Output } from '../core/output.js';
 import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
 import { writeFileAtomic } from '../apply/atomic.js';
 import { currentText } from '../apply/files.js';
-import { readProject } from '../read/project/index.js';
+import { readProject, type ProjectFacts } from '../read/project/index.js';
 import { dbRollback } from './db-rollback.js';
-import { loadDbContext, openDatabase } from './db-context.js';
+import { dbContextFor, openDatabase } from './db-context.js';
 import { confirmOrRefuse, relativeTo } from './plan-output.js';
 
 export interface UndoOptions {
@@ -44,7 +44,7 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   if (journal.dbJournalDir && !options.skipDb) {
     const quiet = new Output({ json: true }, devNull(), devNull());
     await dbRollback({ project: options.project, connection: options.connection, force: options.force }, quiet);
-    if (journal.createdTables?.length) await dropEmptyTables(options, journal.createdTables);
+    if (journal.createdTables?.length) await dropEmptyTables(facts, options, journal.createdTables);
   }
   for (const f of [...journal.files].reverse()) {
     if (f.before === null) {
@@ -59,9 +59,9 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
 }
 
 /** EF's bookkeeping tables that add created: dropped again when nothing else has written to them. */
-async function dropEmptyTables(options: UndoOptions, tables: string[]): Promise<void> {
+async function dropEmptyTables(facts: ProjectFacts, options: UndoOptions, tables: string[]): Promise<void> {
   const { sql } = await import('kysely');
-  const ctx = await loadDbContext({ project: options.project, connection: options.connection });
+  const ctx = await dbContextFor(facts, { connection: options.connection });
   const { db } = await openDatabase(ctx, {});
   try {
     for (const name of tables) {

@@ -31,12 +31,13 @@ export async function planRazorPagesUi(ctx: UiContext): Promise<{ changes: FileC
 
   // Login
   const loginPage = path.join(account, 'Login.cshtml');
-  const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?' });
   if (ctx.files.exists(loginPage)) {
     const edited = await editScaffoldedLogin(ctx, loginPage, values);
     changes.push(...edited.changes);
     notes.push(...edited.notes);
   } else {
+    // The override's code file enables nullable itself.
+    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?' });
     changes.push(createFile(ctx, loginPage, render(`ui/razor/Login.bs${ctx.bootstrap}.cshtml.tmpl`, values), 'login page with passkeys (overrides the Identity UI page)'));
     changes.push(
       createFile(ctx, 
