@@ -208,9 +208,12 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       expect(flow.results.filter((r) => !r.ok)).toEqual([]);
       await s.page.goto(flow.url(profile.passkeysPath));
       await s.page.locator('#password').waitFor();
+      // Each attempt waits for its own POST to be answered: the page before and after shows the same message.
       const add = async (password: string) => {
         await s.page.fill('#password', password);
+        const posted = s.page.waitForResponse((r) => r.request().method() === 'POST' && /handler=Add|\/AddPasskey\b/i.test(r.url()));
         await s.page.getByRole('button', { name: /add a passkey/i }).click();
+        await posted;
         await s.page.waitForLoadState('load');
       };
       await add('');
