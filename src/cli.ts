@@ -3,10 +3,23 @@
  * database drivers, ts-morph) load only for the command that needs them.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { isUserError } from './core/errors.js';
+import { isUserError, UserError } from './core/errors.js';
+import { describeFsError, isFsError } from './core/fs-errors.js';
 import { Output } from './core/output.js';
 import { redactText } from './core/redact.js';
 import { version } from './version.js';
+import {
+  aspnetVersionOption,
+  checkOption,
+  connectTimeoutOption,
+  dryRunOption,
+  lockTimeoutOption,
+  onConflictOption,
+  providerOption,
+  uiOption,
+  wholeNumber,
+  yesOption,
+} from './commands/options.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -63,7 +76,7 @@ Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check
     .description('report the web project, its Identity setup, UI shape, migrations and database (read-only)')
     .option('--connection <string>', 'use this connection string instead of the app configuration')
     .option('--skip-db', 'do not connect to the database')
-    .addOption(new Option('--connect-timeout <ms>', 'bound on connecting to the database').argParser(Number).default(5000))
+    .addOption(connectTimeoutOption())
     .addHelpText('after', `
 Examples:
   $ passkey-migrate detect
@@ -73,21 +86,21 @@ Examples:
 
   common(program.command('add'))
     .description('the whole upgrade in one reviewable, reversible step: .NET 10, schema Version3, EF migration, passkey UI, database')
-    .option('-y, --yes', 'apply without asking (required when stdin is not a terminal or CI is set)')
-    .option('--dry-run', 'print the plan with unified diffs and SQL; change nothing')
-    .option('--check', 'change nothing: exit 0 when fully migrated, 2 when anything is pending (listing what)')
-    .option('--ui <kind>', 'razor (Identity Razor Pages) or mvc (account controller); default: from the app')
+    .addOption(yesOption())
+    .addOption(dryRunOption())
+    .addOption(checkOption('exit 0 when fully migrated, 2 when anything is pending (listing what)'))
+    .addOption(uiOption().conflicts(['skipUi']))
     .option('--skip-ui', 'no passkey UI (only the project and the database)')
     .option('--skip-db', 'do not touch (or, with --check, look at) the database')
     .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
     .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')
     .option('--allow-dirty', 'run even when the git worktree has uncommitted changes')
-    .option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both')
-    .option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this version')
+    .addOption(onConflictOption())
+    .addOption(aspnetVersionOption())
     .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')
     .option('--connection <string>', 'use this connection string instead of the app configuration')
-    .addOption(new Option('--lock-timeout <ms>', 'bound on waiting for EF\'s migration lock').argParser(Number).default(30000))
-    .addOption(new Option('--connect-timeout <ms>', 'bound on connecting to the database').argParser(Number).default(5000))
+    .addOption(lockTimeoutOption())
+    .addOption(connectTimeoutOption())
     .addHelpText('after', `
 Examples:
   $ passkey-migrate add                 show the plan, ask, apply
@@ -97,7 +110,7 @@ Examples:
     .action(run(async () => (await import('./commands/add.js')).add));
 
   common(program.command('undo'))
-    .description('revert the last add from its journal: database rolled back, files restored')
+    .description('revert the last add (or upgrade, scaffold) from its journal: database rolled back, files restored')
     .option('-y, --yes', 'undo without asking')
     .option('--force', 'roll the database back even when users have registered passkeys (they are deleted)')
     .option('--skip-db', 'restore the files only')
@@ -107,28 +120,28 @@ Examples:
   common(program.command('scaffold'))
     .description('only the passkey UI: models, <passkey-submit> element, endpoints, login, manage pages, nav link, script include')
     .option('--pages', 'the sign-in and passkey management pages (required)')
-    .option('--ui <kind>', 'razor or mvc; default: from the app')
-    .option('-y, --yes', 'write without asking')
-    .option('--dry-run', 'print the plan with diffs; write nothing')
-    .option('--check', 'write nothing; exit 0 when in place, 2 when pending')
-    .option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both')
+    .addOption(uiOption())
+    .addOption(yesOption())
+    .addOption(dryRunOption())
+    .addOption(checkOption('exit 0 when in place, 2 when pending'))
+    .addOption(onConflictOption())
     .action(run(async () => (await import('./commands/scaffold.js')).scaffold));
 
   common(program.command('verify'))
     .description('build and run the app on localhost, and drive Chromium with a virtual authenticator through the passkey flows')
     .option('--browser <path>', 'the Chromium or Chrome executable (default: found on the machine)')
-    .option('--port <n>', 'the port to run the app on (default: a free one)', Number)
+    .addOption(new Option('--port <n>', 'the port to run the app on (default: a free one)').argParser(wholeNumber('a port', 1, 65535)))
     .option('--no-build', 'use the existing build')
     .option('--screenshots <dir>', 'where to save screenshots on failure (default: .passkey-migrate/verify)')
     .option('--capture <dir>', 'also save screenshots of the login and passkey pages as users see them')
-    .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(Number).default(30000))
+    .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(wholeNumber('milliseconds', 1, 3_600_000)).default(30000))
     .action(run(async () => (await import('./commands/verify.js')).verify));
 
   common(program.command('upgrade'))
     .description('retarget to .NET 10, switch Identity to schema Version3 and write the EF migration AddPasskeySupport')
-    .option('--dry-run', 'print the plan with unified diffs; write nothing')
-    .option('--check', 'write nothing; exit 0 when up to date, 2 when changes are pending')
-    .option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this version')
+    .addOption(dryRunOption())
+    .addOption(checkOption('exit 0 when up to date, 2 when changes are pending'))
+    .addOption(aspnetVersionOption())
     .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are (model configuration in the DbContext)')
     .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
     .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')
@@ -143,14 +156,14 @@ Examples:
   const dbOptions = (command: Command) =>
     common(command)
       .option('--connection <string>', 'use this connection string instead of the app configuration')
-      .addOption(new Option('--provider <name>', 'the EF provider, when the project does not say').choices(['sqlite', 'sqlserver', 'postgres', 'mysql']))
+      .addOption(providerOption())
       .option('--context <name>', 'the DbContext (checked against the one Identity uses)')
-      .addOption(new Option('--connect-timeout <ms>', 'bound on connecting to the database').argParser(Number).default(5000))
-      .addOption(new Option('--lock-timeout <ms>', 'bound on waiting for the migration lock').argParser(Number).default(30000));
+      .addOption(connectTimeoutOption())
+      .addOption(lockTimeoutOption());
 
   dbOptions(db.command('update'))
     .description('apply AddPasskeySupport: the passkeys table, the column changes of schema Version3 and the EF history row')
-    .option('--check', 'change nothing: exit 0 when applied, 2 when pending (saying what)')
+    .addOption(checkOption('exit 0 when applied, 2 when pending (saying what)').conflicts(['script']))
     .option('--script', 'print the SQL for the provider without connecting')
     .option('--idempotent', 'with --script: guard every statement with the history check, as EF does')
     .option('--keep-existing-columns', 'only add the passkeys table; leave every existing column as it is')
@@ -171,22 +184,35 @@ Examples:
   $ passkey-migrate db rollback --force`)
     .action(run(async () => (await import('./commands/db-rollback.js')).dbRollback));
 
+  const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage errors were already printed by commander.
+      if (error.exitCode !== 0 && json) new Output({ json: true }).document({ command: commandName(argv), status: 'error', error: { message: error.message.replace(/^error: /, ''), code: 'usage' } });
       return error.exitCode === 0 ? 0 : 1;
     }
-    const out = new Output({ verbose });
-    if (isUserError(error)) {
-      out.error(error.message + (error.hint ? ` (${error.hint})` : ''));
-      if (verbose && error.stack) out.info(redactText(error.stack));
-      return error.exitCode;
+    const out = new Output({ verbose, json });
+    const known = isUserError(error) ? error : isFsError(error) ? (describeFsError(error) as UserError) : null;
+    if (known) {
+      if (json) out.document({ command: commandName(argv), status: 'error', error: { message: known.message, code: known.code, ...(known.hint ? { hint: known.hint } : {}) } });
+      if (known.plain) out.info(known.message);
+      else out.error(known.message + (known.hint ? ` (${known.hint})` : ''));
+      if (verbose && known.stack) out.info(redactText(known.stack));
+      return known.exitCode;
     }
-    out.error(`unexpected failure: ${(error as Error)?.message ?? String(error)} (this is a bug in passkey-migrate; --verbose shows the stack)`);
+    const message = `unexpected failure: ${(error as Error)?.message ?? String(error)}`;
+    if (json) out.document({ command: commandName(argv), status: 'error', error: { message, code: 'internal' } });
+    out.error(`${message} (this is a bug in passkey-migrate; --verbose shows the stack)`);
     if (verbose) out.info(redactText((error as Error)?.stack ?? ''));
     return 1;
   }
+}
+
+/** The command named on the command line ("db update" for the db subcommands), for error documents. */
+function commandName(argv: string[]): string {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return words[0] === 'db' && words[1] ? `db ${words[1]}` : words[0] ?? 'passkey-migrate';
 }

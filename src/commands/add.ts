@@ -1,21 +1,21 @@
 /**
  * `passkey-migrate add`: the whole upgrade in one reviewable, reversible command. detect -> plan (files with
- * diffs, packages, SQL) -> confirm -> journal -> files (atomic) -> database (under EF's lock) -> summary.
- * --check and --dry-run print the same plan and stop. An interrupted run is finished from its journal.
+ * diffs, packages, SQL) -> confirm -> apply all or nothing (apply/project-apply.ts) -> summary. --check and
+ * --dry-run print the same plan and stop. An interrupted (killed) run is finished from its journal.
  */
-import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { readAddJournal, writeAddJournal, type AddJournal } from '../apply/add-journal.js';
-import { writeFileAtomic } from '../apply/atomic.js';
-import { applyDatabase } from '../apply/db-apply.js';
+import { readAddJournal, type AddJournal } from '../apply/add-journal.js';
+import { removeStaleTemps } from '../apply/atomic.js';
+import { explained } from '../apply/db-apply.js';
 import { currentText, refuseChangedSincePlanning } from '../apply/files.js';
-import { faultPoint } from '../apply/fault.js';
+import { applyProject } from '../apply/project-apply.js';
 import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js';
 import type { DbPlan } from '../plan/db-plan.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
-import { dbContextFor, loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
-import { confirmOrRefuse, fileList, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
+import { dbContextFor, DEFAULT_LOCK_TIMEOUT_MS, openDatabase, type DbCommandOptions } from './db-context.js';
+import { confirmOrRefuse, fileList, listChanges, printDiffs, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
 
 export interface AddOptions extends DbCommandOptions {
   yes?: boolean;
@@ -31,6 +31,9 @@ export interface AddOptions extends DbCommandOptions {
   offline?: boolean;
 }
 
+/** EF's bookkeeping tables: add creates those the database lacks, undo drops them again. */
+const BOOKKEEPING_TABLES = ['__EFMigrationsHistory', '__EFMigrationsLock'];
+
 export async function add(options: AddOptions, out: Output): Promise<number> {
   const facts = await readProject({ project: options.project, connection: options.connection });
   const projectDir = facts.msbuild.dir;
@@ -40,105 +43,78 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
 
   let journal: AddJournal;
   let plan: AddPlan | null = null;
-  let db: DbPlan | null = null;
-  let missingTables: string[] = [];
   if (interrupted) {
-    if (options.check || options.dryRun) {
-      return report(out, options, { status: 'pending', files: interrupted.files.map((f) => ({ path: rel(f.path), action: 'finish', reason: 'interrupted add' })), db: null, notes: ['an earlier add was interrupted; run add --yes to finish it'] });
+    const edited = interrupted.files.filter((f) => {
+      const now = currentText(f.path);
+      return now !== f.before && now !== f.after;
+    });
+    if (edited.length) {
+      throw new UserError(`${edited.map((f) => rel(f.path)).join(', ')} ${edited.length === 1 ? 'was' : 'were'} edited after the interrupted ${interrupted.command} started; passkey-migrate will not overwrite ${edited.length === 1 ? 'it' : 'them'}`, {
+        hint: 'restore them, or remove .passkey-migrate/add.json and run add again',
+      });
     }
-    out.info(`an earlier add was interrupted (${interrupted.startedAt}); finishing it from its journal`);
-    if (!(await confirmOrRefuse(options.yes, 'Finish the interrupted add?'))) return ExitCode.error;
+    if (options.check || options.dryRun) {
+      return report(out, options, { status: 'pending', files: interrupted.files.map((f) => ({ path: rel(f.path), action: 'finish', reason: `interrupted ${interrupted.command}` })), db: null, notes: [`an earlier ${interrupted.command} was interrupted; run add --yes to finish it`] });
+    }
+    out.info(`an earlier ${interrupted.command} was interrupted (${interrupted.startedAt}); finishing it from its journal`);
+    if (!(await confirmOrRefuse(options.yes, 'Finish the interrupted run?', out))) return ExitCode.ok;
     journal = interrupted;
   } else {
     plan = await planAddFiles(facts, { ...options, keepExistingColumns: options.keepExistingColumns ?? false });
-    if (!options.skipDb) ({ plan: db, missingTables } = await planDb(facts, options, plan));
+    const { plan: db, missingTables } = options.skipDb ? { plan: null, missingTables: [] } : await planDb(facts, options, plan);
     if (db?.status === 'blocked') throw new UserError(`the database cannot be migrated as it is: ${db.blockers.join('; ')}`, { hint: 'fix it by hand, or pass --skip-db' });
     const pending = plan.changes.length > 0 || db?.status === 'pending';
     if (!pending) {
       return report(out, options, { status: 'up-to-date', files: [], db, notes: plan.notes, facts });
     }
-    if (options.check || options.dryRun || out.json) {
+    if (options.check || options.dryRun) {
       if (!out.json) await showPlan(out, plan, db, rel, options.dryRun ?? false);
-      if (options.check || options.dryRun) {
-        return report(out, options, { status: 'pending', files: fileList(plan.changes, rel), db, notes: plan.notes, facts });
-      }
-    } else {
-      await showPlan(out, plan, db, rel, false);
+      return report(out, options, { status: 'pending', files: fileList(plan.changes, rel), db, notes: plan.notes, facts });
     }
-    refuseDirtyWorktree(facts, options.allowDirty ?? false);
+    if (!out.json) await showPlan(out, plan, db, rel, false);
+    refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false);
     const changes = await settleConflicts(plan.changes, options.onConflict, out, rel);
-    if (!(await confirmOrRefuse(options.yes, 'Apply these changes?'))) {
+    if (!(await confirmOrRefuse(options.yes, 'Apply these changes?', out))) {
       out.line('nothing changed');
       return ExitCode.ok;
     }
+    // The plan was made for these texts: a file changed meanwhile is refused before anything is written.
+    refuseChangedSincePlanning(changes, rel);
     journal = {
-      version: 1,
+      version: 2,
+      command: 'add',
       status: 'writing',
       startedAt: new Date().toISOString(),
       migrationId: plan.migrationId ?? db?.definition.id ?? null,
+      productVersion: plan.productVersion,
       dbJournalDir: options.skipDb ? null : facts.migrations?.projectDir ?? projectDir,
+      keepExistingColumns: options.keepExistingColumns ?? false,
       files: changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
+      createdTables: missingTables,
     };
-    // Files planned as conflicts-skipped are not in the journal; the rest must still be as planned.
-    refuseChangedSincePlanning(journal.files, rel);
-    if (!options.skipDb) journal.createdTables = missingTables;
-    writeAddJournal(projectDir, journal);
-    faultPoint('add:journal');
   }
+  // Temp files and backups a killed run left next to the files it was writing.
+  removeStaleTemps([path.join(projectDir, '.passkey-migrate'), ...journal.files.map((f) => path.dirname(f.path))]);
 
-  // Files: each written atomically; a file already at its new text is left alone (so a re-run finishes the job).
-  for (const f of journal.files) {
-    const now = currentText(f.path);
-    if (now === f.after) continue;
-    if (now !== f.before) {
-      throw new UserError(`${rel(f.path)} was edited after the interrupted add started; passkey-migrate will not overwrite it`, {
-        hint: 'restore it, or remove .passkey-migrate/add.json and run add again',
-      });
-    }
-    writeFileAtomic(f.path, f.after);
-    faultPoint('file');
-  }
-  journal.status = 'files-written';
-  writeAddJournal(projectDir, journal);
-  faultPoint('add:files-written');
-
-  // The database, planned again from the project as it is now, read afresh: its new migration files carry the
-  // id and EF version.
-  let applied: DbPlan | null = null;
-  if (!options.skipDb) {
-    const ctx = await loadDbContext({ ...options });
-    const { db: conn } = await openDatabase(ctx, options);
-    try {
-      const result = await applyDatabase(conn, ctx.dialect, {
-        facts: ctx.facts,
-        provider: ctx.provider,
-        keepExistingColumns: options.keepExistingColumns ?? false,
-        lockTimeoutMs: options.lockTimeout ?? 30_000,
-        journalDir: ctx.journalDir,
-      });
-      applied = result.plan;
-      if (!journal.migrationId) journal.migrationId = result.plan.definition.id;
-    } finally {
-      await conn.destroy();
-    }
-  }
-  journal.status = 'complete';
-  writeAddJournal(projectDir, journal);
-  faultPoint('add:complete');
+  const applied = options.skipDb || !journal.dbJournalDir ? await applyProject({ projectDir, display: rel, journal }) : await applyWithDatabase(facts, options, journal, rel);
+  const result = applied.db;
+  if (!journal.migrationId && result) journal.migrationId = result.plan.definition.id;
 
   if (out.json) {
     out.document({
       command: 'add',
       status: 'applied',
       migrationId: journal.migrationId,
-      files: journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'create' : 'update' })),
+      files: journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'create' : 'update', reason: '' })),
       packages: plan?.packages ?? [],
-      database: applied ? { steps: applied.steps.map((s) => ({ kind: s.kind, description: s.description })) } : null,
+      database: result ? { status: result.status, migrationId: result.plan.definition.id, steps: result.plan.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) } : null,
       notes: plan?.notes ?? [],
     });
     return ExitCode.ok;
   }
-  out.line(`${out.style('ok', 'done')}: ${journal.files.length} file${journal.files.length === 1 ? '' : 's'} written${applied ? `, ${journal.migrationId} applied to the database` : ''}.`);
+  // The database journal (.passkey-migrate/db) is ours; the count is of the app's files.
+  const written = journal.files.filter((f) => !rel(f.path).split('/').includes('.passkey-migrate')).length;
+  out.line(`${out.style('ok', 'done')}: ${written} file${written === 1 ? '' : 's'} written${result?.status === 'applied' ? `, ${journal.migrationId} applied to the database` : ''}.`);
   out.line('Next:');
   out.line(`  passkey-migrate verify${options.project ? ` --project ${options.project}` : ''}   (build, run, and sign in with a passkey in Chromium)`);
   out.line('  git add -A && git commit -m "Add passkey sign-in (ASP.NET Core Identity schema Version3, AddPasskeySupport)"');
@@ -146,8 +122,31 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
   return ExitCode.ok;
 }
 
-/** EF's bookkeeping tables: add creates those the database lacks, undo drops them again. */
-const BOOKKEEPING_TABLES = ['__EFMigrationsHistory', '__EFMigrationsLock'];
+async function applyWithDatabase(facts: ProjectFacts, options: AddOptions, journal: AddJournal, rel: (file: string) => string) {
+  const ctx = await dbContextFor(facts, options);
+  const { db: conn } = await openDatabase(ctx, options);
+  try {
+    return await applyProject({
+      projectDir: facts.msbuild.dir,
+      display: rel,
+      journal,
+      database: {
+        conn,
+        dialect: ctx.dialect,
+        plan: {
+          facts,
+          provider: ctx.provider,
+          keepExistingColumns: journal.keepExistingColumns,
+          overrides: { id: journal.migrationId, productVersion: journal.productVersion ?? undefined },
+        },
+        lockTimeoutMs: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
+        journalDir: journal.dbJournalDir ?? ctx.journalDir,
+      },
+    });
+  } finally {
+    await conn.destroy();
+  }
+}
 
 /**
  * The database side of the plan, over one connection: the steps, and which of EF's bookkeeping tables (history,
@@ -157,9 +156,11 @@ async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): 
   const ctx = await dbContextFor(facts, options);
   const { db } = await openDatabase(ctx, options);
   try {
-    const missingTables: string[] = [];
-    for (const name of BOOKKEEPING_TABLES) if (!(await ctx.dialect.tableExists(db, { name, schema: null }))) missingTables.push(name);
-    return { plan: await planAddDatabase(db, ctx.dialect, facts, plan, options.keepExistingColumns ?? false), missingTables };
+    return await explained(ctx.dialect, db, 'read the database', async () => {
+      const missingTables: string[] = [];
+      for (const name of BOOKKEEPING_TABLES) if (!(await ctx.dialect.tableExists(db, { name, schema: null }))) missingTables.push(name);
+      return { plan: await planAddDatabase(db, ctx.dialect, facts, plan, options.keepExistingColumns ?? false), missingTables };
+    });
   } finally {
     await db.destroy();
   }
@@ -205,21 +206,4 @@ function report(
   }
   if (r.status === 'up-to-date') return ExitCode.ok;
   return options.check ? ExitCode.pending : ExitCode.ok;
-}
-
-/** A dirty git worktree makes the change hard to review and to undo: refuse unless --allow-dirty. */
-function refuseDirtyWorktree(facts: ProjectFacts, allowDirty: boolean): void {
-  if (allowDirty) return;
-  let status: string;
-  try {
-    status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', '.'], { cwd: facts.located.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return; // not a git worktree, or no git
-  }
-  const dirty = status.split('\n').filter(Boolean);
-  if (dirty.length) {
-    throw new UserError(`the git worktree has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'} (${dirty.slice(0, 3).map((l) => l.slice(3)).join(', ')}${dirty.length > 3 ? ', ...' : ''})`, {
-      hint: 'commit or stash them first so this change can be reviewed and undone on its own, or pass --allow-dirty',
-    });
-  }
 }

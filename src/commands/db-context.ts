@@ -4,6 +4,9 @@ import { dialectFor, type Dialect } from '../db/dialect.js';
 import type { ProviderName } from '../read/facts.js';
 import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
 
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
 export interface DbCommandOptions {
   project?: string;
   connection?: string;
@@ -41,6 +44,9 @@ export async function dbContextFor(facts: ProjectFacts, options: DbCommandOption
 export async function openDatabase(ctx: DbContext, options: DbCommandOptions) {
   const connection = requireConnection(ctx.facts);
   const target = await ctx.dialect.target(connection.value, ctx.facts.msbuild.dir);
-  const db = await ctx.dialect.open(connection.value, ctx.facts.msbuild.dir, { connectTimeoutMs: options.connectTimeout ?? 5000 });
+  const db = await ctx.dialect.open(connection.value, ctx.facts.msbuild.dir, {
+    connectTimeoutMs: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    lockTimeoutMs: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
+  });
   return { db, target };
 }

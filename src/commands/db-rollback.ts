@@ -3,11 +3,11 @@ import { sql } from 'kysely';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { readJournal, removeJournal } from '../apply/db-journal.js';
-import { ensureHistoryTable } from '../apply/db-apply.js';
+import { ensureHistoryTable, explained } from '../apply/db-apply.js';
 import { faultPoint } from '../apply/fault.js';
 import { definitionFor, describe, HISTORY, readDbState } from '../plan/db-plan.js';
 import type { MigrationDefinition } from '../plan/passkey-migration.js';
-import { loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
 
 export interface DbRollbackOptions extends DbCommandOptions {
   force?: boolean;
@@ -17,8 +17,10 @@ export async function dbRollback(options: DbRollbackOptions, out: Output): Promi
   const ctx = await loadDbContext(options);
   const { db, target } = await openDatabase(ctx, options);
   try {
-    await ensureHistoryTable(db, ctx.dialect);
-    const result = await ctx.dialect.withMigrationLock(db, { timeoutMs: options.lockTimeout ?? 30_000, history: HISTORY }, async (tx) => {
+    // Nothing to roll back: say so without writing anything (no history table, no lock table).
+    const before = await explained(ctx.dialect, db, 'read the database', () => readDbState(db, ctx.dialect, ctx.facts));
+    if (before.appliedId || before.passkeys !== 'absent') await ensureHistoryTable(db, ctx.dialect); // the lock needs it (PostgreSQL)
+    const result = !before.appliedId && before.passkeys === 'absent' ? null : await ctx.dialect.withMigrationLock(db, { timeoutMs: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS, history: HISTORY }, async (tx) => {
       const state = await readDbState(tx, ctx.dialect, ctx.facts);
       if (!state.appliedId && state.passkeys === 'absent') return null;
       const passkeys = ctx.facts.identity.tables.userPasskeys;

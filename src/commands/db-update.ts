@@ -1,9 +1,9 @@
 /** `passkey-migrate db update`: apply AddPasskeySupport (or --check, or --script) on the app's database. */
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { applyDatabase } from '../apply/db-apply.js';
+import { applyDatabase, explained } from '../apply/db-apply.js';
 import { definitionFor, HISTORY, modelState, planDatabase, stepsFor, type DbPlan } from '../plan/db-plan.js';
-import { loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
 
 export interface DbUpdateOptions extends DbCommandOptions {
   check?: boolean;
@@ -12,6 +12,7 @@ export interface DbUpdateOptions extends DbCommandOptions {
 }
 
 export async function dbUpdate(options: DbUpdateOptions, out: Output): Promise<number> {
+  if (options.idempotent && !options.script) throw new UserError('--idempotent goes with --script', { hint: 'passkey-migrate db update --script --idempotent' });
   const ctx = await loadDbContext(options);
   const inputs = { facts: ctx.facts, provider: ctx.provider, keepExistingColumns: options.keepExistingColumns ?? false };
 
@@ -30,11 +31,11 @@ export async function dbUpdate(options: DbUpdateOptions, out: Output): Promise<n
   const { db, target } = await openDatabase(ctx, options);
   try {
     if (options.check) {
-      const plan = await planDatabase(db, ctx.dialect, inputs);
+      const plan = await explained(ctx.dialect, db, 'read the database', () => planDatabase(db, ctx.dialect, inputs));
       report(out, plan, target.display, plan.status === 'up-to-date' ? 'up-to-date' : 'pending');
       return plan.status === 'up-to-date' ? ExitCode.ok : plan.status === 'blocked' ? ExitCode.error : ExitCode.pending;
     }
-    const result = await applyDatabase(db, ctx.dialect, { ...inputs, lockTimeoutMs: options.lockTimeout ?? 30_000, journalDir: ctx.journalDir });
+    const result = await applyDatabase(db, ctx.dialect, { ...inputs, lockTimeoutMs: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS, journalDir: ctx.journalDir });
     report(out, result.plan, target.display, result.status);
     return ExitCode.ok;
   } finally {

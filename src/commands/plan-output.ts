@@ -1,8 +1,13 @@
 /** How commands that write files show a plan, settle conflicts and ask before writing. */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { ExitCode, UserError } from '../core/errors.js';
+import { Cancelled, ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { changeAction, unifiedDiff, type FileChange } from '../plan/file-change.js';
+import { removeStaleTemps } from '../apply/atomic.js';
+import { refuseChangedSincePlanning } from '../apply/files.js';
+import { applyProject } from '../apply/project-apply.js';
+import type { ProjectFacts } from '../read/project/index.js';
 
 export type ConflictChoice = 'skip' | 'overwrite' | 'keep-both';
 
@@ -16,7 +21,16 @@ export function interactive(): boolean {
 
 async function prompts() {
   const { default: inquirer } = await import('inquirer');
-  return inquirer.createPromptModule({ output: process.stderr });
+  const prompt = inquirer.createPromptModule({ output: process.stderr });
+  // Ctrl-C at a question is a cancellation, not a failure.
+  return (async (questions: Parameters<typeof prompt>[0]) => {
+    try {
+      return await prompt(questions);
+    } catch (error) {
+      if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') throw new Cancelled();
+      throw error;
+    }
+  }) as unknown as typeof prompt;
 }
 
 /**
@@ -86,13 +100,65 @@ export async function printDiffs(out: Output, changes: FileChange[], rel: (file:
   for (const c of changes) out.line(await unifiedDiff(c, rel(c.path)));
 }
 
-/** Asks before writing; never when stdin is not a terminal or CI is set (then --yes is required). */
-export async function confirmOrRefuse(yes: boolean | undefined, question: string): Promise<boolean> {
+/** Asks before writing; never with --json, when stdin is not a terminal, or CI is set (then --yes is required). */
+export async function confirmOrRefuse(yes: boolean | undefined, question: string, out?: Output): Promise<boolean> {
   if (yes) return true;
+  if (out?.json) {
+    throw new UserError('--json never asks: pass --yes to apply the plan, or --dry-run to see it', { exitCode: ExitCode.error, code: 'confirmation-required' });
+  }
   if (!interactive()) {
-    throw new UserError('not asking for confirmation: stdin is not a terminal or CI is set', { hint: 'pass --yes to apply the plan, or --dry-run to see it', exitCode: ExitCode.error });
+    throw new UserError('not asking for confirmation: stdin is not a terminal or CI is set', { hint: 'pass --yes to apply the plan, or --dry-run to see it', exitCode: ExitCode.error, code: 'confirmation-required' });
   }
   const prompt = await prompts();
   const answer = await prompt<{ ok: boolean }>([{ type: 'confirm', name: 'ok', message: question, default: true }]);
   return answer.ok;
+}
+
+/** A dirty git worktree makes the change hard to review and to undo: refused unless --allow-dirty. */
+export function refuseDirtyWorktree(root: string, allowDirty: boolean): void {
+  if (allowDirty) return;
+  let status: string;
+  try {
+    status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', '.'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return; // not a git worktree, or no git
+  }
+  const dirty = status.split('\n').filter(Boolean);
+  if (dirty.length) {
+    throw new UserError(`the git worktree has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'} (${dirty.slice(0, 3).map((l) => l.slice(3)).join(', ')}${dirty.length > 3 ? ', ...' : ''})`, {
+      hint: 'commit or stash them first so this change can be reviewed and undone on its own, or pass --allow-dirty',
+    });
+  }
+}
+
+/**
+ * Writes a file-only plan (upgrade, scaffold) all or nothing, with a journal, so that `undo` reverts it and a
+ * killed run is finished by the next `add`.
+ */
+export async function applyJournaled(
+  command: string,
+  facts: ProjectFacts,
+  changes: FileChange[],
+  rel: (file: string) => string,
+  extra: { migrationId?: string | null; productVersion?: string | null; keepExistingColumns?: boolean } = {},
+): Promise<void> {
+  const projectDir = facts.msbuild.dir;
+  refuseChangedSincePlanning(changes, rel);
+  removeStaleTemps([path.join(projectDir, '.passkey-migrate'), ...changes.map((c) => path.dirname(c.path))]);
+  await applyProject({
+    projectDir,
+    display: rel,
+    journal: {
+      version: 2,
+      command,
+      status: 'writing',
+      startedAt: new Date().toISOString(),
+      migrationId: extra.migrationId ?? null,
+      productVersion: extra.productVersion ?? null,
+      dbJournalDir: null,
+      keepExistingColumns: extra.keepExistingColumns ?? false,
+      files: changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
+      createdTables: [],
+    },
+  });
 }

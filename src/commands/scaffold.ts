@@ -4,10 +4,10 @@
  */
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { applyFileChanges } from '../apply/files.js';
+import { StagedTree } from '../plan/tree.js';
 import { planUi } from '../plan/ui/index.js';
 import { readProject } from '../read/project/index.js';
-import { confirmOrRefuse, fileList, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
+import { applyJournaled, confirmOrRefuse, fileList, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
 
 export interface ScaffoldOptions {
   project?: string;
@@ -23,9 +23,11 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
   if (!options.pages) throw new UserError('nothing to scaffold', { hint: 'pass --pages (the passkey sign-in and management UI)' });
   const facts = await readProject({ project: options.project });
   const rel = relativeTo(facts.located.root);
-  const plan = await planUi(facts, { ui: options.ui });
-  const files = fileList(plan.changes, rel);
-  if (plan.changes.length === 0) {
+  const tree = new StagedTree();
+  const plan = await planUi(facts, tree, { ui: options.ui });
+  const planned = tree.changes();
+  const files = fileList(planned, rel);
+  if (planned.length === 0) {
     if (out.json) out.document({ command: 'scaffold', status: 'up-to-date', ui: plan.kind, files, notes: plan.notes });
     else out.line(`${out.style('ok', 'nothing to do')}: the passkey pages are in place`);
     return ExitCode.ok;
@@ -34,21 +36,21 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
     if (out.json) out.document({ command: 'scaffold', status: 'pending', ui: plan.kind, files, notes: plan.notes });
     else {
       out.line(out.style('heading', 'Files:'));
-      listChanges(out, plan.changes, rel);
+      listChanges(out, planned, rel);
       for (const note of plan.notes) out.warn(note);
-      if (options.dryRun) await printDiffs(out, plan.changes, rel);
+      if (options.dryRun) await printDiffs(out, planned, rel);
     }
     return options.check ? ExitCode.pending : ExitCode.ok;
   }
   if (!out.json) {
     out.line(out.style('heading', 'Files:'));
-    listChanges(out, plan.changes, rel);
+    listChanges(out, planned, rel);
     for (const note of plan.notes) out.warn(note);
   }
-  const changes = await settleConflicts(plan.changes, options.onConflict, out, rel);
-  if (!(await confirmOrRefuse(options.yes, 'Write these files?'))) return ExitCode.ok;
-  applyFileChanges(changes);
-  if (out.json) out.document({ command: 'scaffold', status: 'applied', ui: plan.kind, files, notes: plan.notes });
+  const changes = await settleConflicts(planned, options.onConflict, out, rel);
+  if (!(await confirmOrRefuse(options.yes, 'Write these files?', out))) return ExitCode.ok;
+  await applyJournaled('scaffold', facts, changes, rel);
+  if (out.json) out.document({ command: 'scaffold', status: 'applied', ui: plan.kind, files: fileList(changes, rel), notes: plan.notes });
   else out.line(`${out.style('ok', 'done')}: ${changes.length} file${changes.length === 1 ? '' : 's'} written`);
   return ExitCode.ok;
 }

@@ -1,15 +1,16 @@
 /**
- * `passkey-migrate undo`: reverts the last `add` from its journal: the database rolled back first (exactly, from
- * the database journal), then every file restored to its text before add (new files removed). Refuses, naming
- * them, when files were edited since; nothing is changed then.
+ * `passkey-migrate undo`: reverts the last `add` (or `upgrade`, `scaffold`) from its journal: the database rolled
+ * back first (exactly, from the database journal), then every file restored to its text before (new files
+ * removed). Refuses, naming them, when files were edited since, and checks every file can be written before the
+ * database is touched; nothing is changed then.
  */
-import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import { Output } from '../core/output.js';
 import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
-import { writeFileAtomic } from '../apply/atomic.js';
-import { currentText } from '../apply/files.js';
+import { removeStaleTemps } from '../apply/atomic.js';
+import { dropIfEmpty } from '../apply/db-apply.js';
+import { couldNotRestore, currentText, preflightWrites, restoreFiles } from '../apply/files.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
 import { dbRollback } from './db-rollback.js';
 import { dbContextFor, openDatabase } from './db-context.js';
@@ -28,62 +29,49 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   const projectDir = facts.msbuild.dir;
   const rel = relativeTo(facts.located.root);
   const journal = readAddJournal(projectDir);
-  if (!journal) throw new UserError('nothing to undo: no add journal (.passkey-migrate/add.json) in this project');
+  if (!journal) throw new UserError('nothing to undo: no journal (.passkey-migrate/add.json) in this project');
   const edited = journal.files.filter((f) => {
     const now = currentText(f.path);
     return now !== f.after && now !== f.before;
   });
   if (edited.length) {
-    throw new UserError(`refusing to undo: ${edited.length} file${edited.length === 1 ? ' was' : 's were'} edited after add: ${edited.map((f) => rel(f.path)).join(', ')}`, {
+    throw new UserError(`refusing to undo: ${edited.length} file${edited.length === 1 ? ' was' : 's were'} edited after ${journal.command}: ${edited.map((f) => rel(f.path)).join(', ')}`, {
       hint: 'revert those edits first (or undo by hand with git)',
     });
   }
-  if (!out.json) out.line(`undo the add of ${journal.startedAt}: ${journal.files.length} files${journal.dbJournalDir && !options.skipDb ? ` and ${journal.migrationId ?? 'the migration'} in the database` : ''}`);
-  if (!(await confirmOrRefuse(options.yes, 'Undo?'))) return ExitCode.ok;
+  const withDb = Boolean(journal.dbJournalDir) && !options.skipDb;
+  // The database journal (.passkey-migrate/db) is ours; the count is of the app's files.
+  const count = journal.files.filter((f) => !rel(f.path).split('/').includes('.passkey-migrate')).length;
+  if (!out.json) out.line(`undo the ${journal.command} of ${journal.startedAt}: ${count} files${withDb ? ` and ${journal.migrationId ?? 'the migration'} in the database` : ''}`);
+  if (!(await confirmOrRefuse(options.yes, 'Undo?', out))) return ExitCode.ok;
 
-  if (journal.dbJournalDir && !options.skipDb) {
+  removeStaleTemps([path.join(projectDir, '.passkey-migrate'), ...journal.files.map((f) => path.dirname(f.path))]);
+  // Every file must be writable before the database is rolled back.
+  preflightWrites(
+    journal.files.filter((f) => f.before !== null && currentText(f.path) !== f.before).map((f) => ({ path: f.path, after: f.before! })),
+    rel,
+  );
+  if (withDb) {
     const quiet = new Output({ json: true }, devNull(), devNull());
     await dbRollback({ project: options.project, connection: options.connection, force: options.force }, quiet);
-    if (journal.createdTables?.length) await dropEmptyTables(facts, options, journal.createdTables);
+    if (journal.createdTables.length) await dropEmptyTables(facts, options, journal.createdTables);
   }
-  for (const f of [...journal.files].reverse()) {
-    if (f.before === null) {
-      rmSync(f.path, { force: true });
-      removeEmptyFolders(path.dirname(f.path), projectDir);
-    } else writeFileAtomic(f.path, f.before);
-  }
+  const failures = restoreFiles(journal.files, projectDir);
+  if (failures.length) throw couldNotRestore(new Error('undo could not restore every file'), failures);
   removeAddJournal(projectDir);
   if (out.json) out.document({ command: 'undo', status: 'undone', files: journal.files.map((f) => rel(f.path)), migrationId: journal.migrationId });
-  else out.line(`${out.style('ok', 'undone')}: ${journal.files.length} files restored${journal.dbJournalDir && !options.skipDb ? ', database rolled back' : ''}`);
+  else out.line(`${out.style('ok', 'undone')}: ${count} files restored${withDb ? ', database rolled back' : ''}`);
   return ExitCode.ok;
 }
 
 /** EF's bookkeeping tables that add created: dropped again when nothing else has written to them. */
 async function dropEmptyTables(facts: ProjectFacts, options: UndoOptions, tables: string[]): Promise<void> {
-  const { sql } = await import('kysely');
   const ctx = await dbContextFor(facts, { connection: options.connection });
   const { db } = await openDatabase(ctx, {});
   try {
-    for (const name of tables) {
-      const ref = { name, schema: null };
-      if (!(await ctx.dialect.tableExists(db, ref))) continue;
-      const rows = await sql<{ n: number | string }>`select count(*) as n from ${sql.raw(ctx.dialect.quoteTable(ref))}`.execute(db);
-      if (Number(rows.rows[0]?.n ?? 0) === 0) await sql.raw(`DROP TABLE ${ctx.dialect.quoteTable(ref)}`).execute(db);
-    }
+    for (const name of tables) await dropIfEmpty(db, ctx.dialect, { name, schema: null });
   } finally {
     await db.destroy();
-  }
-}
-
-/** Folders add created for its new files go again when they are left empty (up to the project folder). */
-function removeEmptyFolders(dir: string, stop: string): void {
-  for (let current = dir; current.startsWith(stop) && current !== stop; current = path.dirname(current)) {
-    try {
-      if (readdirSync(current).length > 0) return;
-      rmdirSync(current);
-    } catch {
-      return;
-    }
   }
 }
 

@@ -5,12 +5,25 @@
 export class UserError extends Error {
   readonly exitCode: number;
   readonly hint?: string;
+  /** printed as it is, without the "error:" prefix (a cancellation is not an error) */
+  readonly plain: boolean;
+  /** a stable code for --json documents, e.g. "usage", "cancelled" */
+  readonly code: string;
 
-  constructor(message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { hint?: string; exitCode?: number; cause?: unknown; plain?: boolean; code?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
     this.exitCode = options.exitCode ?? 1;
     this.hint = options.hint;
+    this.plain = options.plain ?? false;
+    this.code = options.code ?? (this.exitCode === 130 || this.exitCode === 143 ? 'cancelled' : 'error');
+  }
+}
+
+/** Ctrl-C at a question: nothing was changed. */
+export class Cancelled extends UserError {
+  constructor() {
+    super('cancelled: nothing changed', { exitCode: 130, plain: true, code: 'cancelled' });
   }
 }
 

@@ -54,6 +54,8 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** bound on connecting, in milliseconds */
   connectTimeoutMs: number;
+  /** bound on every wait for a lock, by any statement on this connection (default: connectTimeoutMs) */
+  lockTimeoutMs?: number;
 }
 
 export interface Dialect {
@@ -64,6 +66,8 @@ export interface Dialect {
   open(connectionString: string, baseDir: string, options: OpenOptions): Promise<Kysely<any>>;
   tableExists(db: Kysely<any>, table: TableRef): Promise<boolean>;
   columns(db: Kysely<any>, table: TableRef): Promise<ColumnInfo[]>;
+  /** the database holds no tables at all (a new or zero-byte file, an empty schema) */
+  isEmpty(db: Kysely<any>): Promise<boolean>;
   /** a column type that carries a maximum length, e.g. nvarchar(256) -> 256; null for unbounded */
   maxLength(type: string): number | null;
   /** columns, primary key, foreign keys and indexes, from the engine's catalog */
@@ -92,6 +96,10 @@ export interface Dialect {
    * engine has transactional DDL, fn runs inside the transaction and everything commits or nothing does.
    */
   withMigrationLock<T>(db: Kysely<any>, options: LockOptions, fn: (tx: Kysely<any>) => Promise<T>): Promise<T>;
+  /** rights the plan needs that the connection's user lacks, each in a few words ([] when all are there) */
+  privilegeProblems?(db: Kysely<any>, plan: { steps: { op?: Operation }[] }, tables: Record<string, TableRef>): Promise<string[]>;
+  /** a driver error this engine can name the cause of (rights, locks, a read-only or full database), as one line */
+  explainError?(error: unknown, doing: string, db?: Kysely<any>): Promise<Error | undefined>;
 }
 
 export async function dialectFor(provider: ProviderName): Promise<Dialect> {

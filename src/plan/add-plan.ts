@@ -1,15 +1,16 @@
 /**
  * The whole `add` plan: the project upgrade (retarget, schema Version3, EF migration files), the passkey UI,
- * and the database steps, computed together so that later parts see the texts earlier parts will write and the
- * database gets the same migration id and EF version as the files. Reads only.
+ * and the database steps, staged together in one tree so that later parts see the texts earlier parts will
+ * write, and the database gets the same migration id and EF version as the files. Reads only.
  */
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../db/dialect.js';
 import type { ProjectFacts } from '../read/project/index.js';
-import { planUpgrade, type UpgradeOptions, type UpgradePlan } from '../commands/upgrade.js';
-import { planDatabase, productVersionFor, type DbPlan } from './db-plan.js';
-import { mergeChanges, type FileChange } from './file-change.js';
+import { planDatabase, type DbPlan } from './db-plan.js';
+import type { FileChange } from './file-change.js';
+import { StagedTree } from './tree.js';
 import { planUi, type UiKind } from './ui/index.js';
+import { planUpgrade, type UpgradeOptions, type UpgradePlan } from './upgrade-plan.js';
 
 export interface AddPlanOptions extends UpgradeOptions {
   ui?: string;
@@ -25,29 +26,20 @@ export interface AddPlan {
   productVersion: string;
 }
 
-export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions): Promise<AddPlan> {
-  const upgrade = await planUpgrade(facts, options);
-  const pending = new Map(upgrade.changes.map((c) => [c.path, c.after]));
-  const ui = options.skipUi ? null : await planUi(facts, { ui: options.ui, pending });
-  const productVersion =
-    upgrade.packages.find((p) => /^Microsoft\.EntityFrameworkCore(\.|$)/i.test(p.id))?.to ?? productVersionFor(facts);
+export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = new StagedTree()): Promise<AddPlan> {
+  const upgrade = await planUpgrade(facts, tree, options);
+  const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui });
   return {
-    changes: mergeChanges([...upgrade.changes, ...(ui?.changes ?? [])]),
+    changes: tree.changes(),
     packages: upgrade.packages,
     notes: [...upgrade.notes, ...(ui?.notes ?? [])],
     migrationId: upgrade.migrationId,
     uiKind: ui?.kind ?? null,
-    productVersion,
+    productVersion: upgrade.productVersion,
   };
 }
 
-export async function planAddDatabase(
-  db: Kysely<any>,
-  dialect: Dialect,
-  facts: ProjectFacts,
-  files: AddPlan,
-  keepExistingColumns: boolean,
-): Promise<DbPlan> {
+export async function planAddDatabase(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts, files: AddPlan, keepExistingColumns: boolean): Promise<DbPlan> {
   const provider = facts.identity.provider!.name;
   return planDatabase(db, dialect, {
     facts,

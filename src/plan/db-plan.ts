@@ -28,6 +28,10 @@ export interface DbState {
   appliedId: string | null;
   passkeys: 'absent' | 'complete' | 'missing-index' | 'mismatch';
   problems: string[];
+  /** Identity tables the migration needs that the database does not have (the users table, and the tables whose columns change) */
+  missingTables: string[];
+  /** the database holds no tables at all (a new or zero-byte file) */
+  empty: boolean;
   columns: Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>>;
 }
 
@@ -63,9 +67,12 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
   const historyExists = history.table !== null;
   const appliedMigrations = history.rows.map((r) => r.id);
   const columns: DbState['columns'] = {};
+  const missingTables: string[] = [];
   for (const role of ['users', 'userLogins', 'userTokens'] as const) {
     if (await dialect.tableExists(db, tables[role])) columns[role] = await dialect.columns(db, tables[role]);
+    else missingTables.push(tableName(tables[role]));
   }
+  const empty = missingTables.length === 3 && !historyExists && !(await dialect.tableExists(db, tables.userPasskeys)) && (await dialect.isEmpty?.(db)) !== false;
   let passkeys: DbState['passkeys'] = 'absent';
   let problems: string[] = [];
   if (await dialect.tableExists(db, tables.userPasskeys)) {
@@ -74,7 +81,11 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
     const indexOnly = problems.length === 1 && problems[0]!.startsWith('index ');
     passkeys = problems.length === 0 ? 'complete' : indexOnly ? 'missing-index' : 'mismatch';
   }
-  return { historyExists, appliedMigrations, appliedId: appliedMigrations.find(isPasskeyMigrationId) ?? null, passkeys, problems, columns };
+  return { historyExists, appliedMigrations, appliedId: appliedMigrations.find(isPasskeyMigrationId) ?? null, passkeys, problems, columns, missingTables, empty };
+}
+
+function tableName(ref: TableRef): string {
+  return ref.schema ? `${ref.schema}.${ref.name}` : ref.name;
 }
 
 /**
@@ -82,7 +93,7 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
  * migration files): no passkeys table, no history, the columns recorded in the model before AddPasskeySupport.
  */
 export function modelState(facts: ProjectFacts, provider: ProviderName): DbState {
-  return { historyExists: true, appliedMigrations: [], appliedId: null, passkeys: 'absent', problems: [], columns: snapshotColumns(facts, provider) };
+  return { historyExists: true, appliedMigrations: [], appliedId: null, passkeys: 'absent', problems: [], columns: snapshotColumns(facts, provider), missingTables: [], empty: false };
 }
 
 /** Stores.MaxLengthForKeys once the app is on Version3, where 0 (or unset) means 128. */
@@ -128,7 +139,16 @@ export async function planDatabase(db: Kysely<any>, dialect: Dialect, inputs: Db
 
 export function stepsFor(definition: MigrationDefinition, state: DbState, dialect: Dialect): DbPlan {
   const blockers: string[] = [];
-  const table = (ref: TableRef) => (ref.schema ? `${ref.schema}.${ref.name}` : ref.name);
+  const table = tableName;
+  if (state.empty) {
+    blockers.push('the database is empty (no Identity tables): run the app\'s own migrations first (dotnet ef database update), then passkey-migrate');
+    return { definition, state, status: 'blocked', steps: [], blockers };
+  }
+  const users = definition.operations.find((o) => o.kind === 'createTable')!.foreignKeys[0]!.principal;
+  if (state.missingTables.includes(table(users))) {
+    blockers.push(`the database has no ${table(users)} table, which the passkeys table refers to: run the app's own migrations first (dotnet ef database update), or point --connection at the app's database`);
+    return { definition, state, status: 'blocked', steps: [], blockers };
+  }
   if (state.appliedId) {
     if (state.passkeys === 'absent') blockers.push(`the history records ${state.appliedId} but ${table(definition.operations.find((o) => o.kind === 'createTable')!.table)} does not exist`);
     else if (state.passkeys === 'mismatch') blockers.push(`the passkeys table differs from what EF Core creates: ${state.problems.join('; ')}`);

@@ -47,7 +47,8 @@ export async function efFiles(inputs: EfFilesInputs): Promise<EfFiles> {
   const name = inputs.definition.id;
   return {
     migration: { path: path.join(inputs.folder, `${name}.cs`), text: migrationText(inputs) },
-    designer: { path: path.join(inputs.folder, `${name}.Designer.cs`), text: withEol(designerText(snapshot, name)) },
+    // EF writes its files as UTF-8 with a BOM (File.WriteAllText with Encoding.UTF8).
+    designer: { path: path.join(inputs.folder, `${name}.Designer.cs`), text: BOM + withEol(designerText(snapshot, name)) },
     snapshot: { text: withEol(snapshot) },
   };
 }

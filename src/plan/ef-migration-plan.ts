@@ -1,17 +1,17 @@
 /** From project facts to the EF migration files of AddPasskeySupport (no database needed: the model says it all). */
-import { readFileSync } from 'node:fs';
 import type { ProjectFacts } from '../read/project/index.js';
 import type { ProviderName } from '../read/facts.js';
 import { definitionFor, modelState, version3KeyLength } from './db-plan.js';
 import { efFiles, type ColumnReshape, type EfFiles } from './ef-files.js';
 import type { MigrationDefinition } from './passkey-migration.js';
+import type { StagedTree } from './tree.js';
 
 export interface EfMigrationPlan {
   definition: MigrationDefinition;
   files: EfFiles;
 }
 
-export async function planEfMigration(facts: ProjectFacts, provider: ProviderName, options: { keepExistingColumns: boolean; id?: string; productVersion?: string }): Promise<EfMigrationPlan | null> {
+export async function planEfMigration(facts: ProjectFacts, provider: ProviderName, tree: StagedTree, options: { keepExistingColumns: boolean; id?: string; productVersion?: string }): Promise<EfMigrationPlan | null> {
   const migrations = facts.migrations;
   if (!migrations) return null;
   let definition = await definitionFor({ facts, provider, keepExistingColumns: options.keepExistingColumns }, modelState(facts, provider));
@@ -33,7 +33,7 @@ export async function planEfMigration(facts: ProjectFacts, provider: ProviderNam
     definition,
     keyType: facts.identity.keyType,
     reshapes,
-    snapshotText: readFileSync(migrations.snapshotFile, 'utf8'),
+    snapshotText: tree.read(migrations.snapshotFile),
     migrationsNamespace: migrations.namespace ?? `${facts.identity.dbContext.namespace ?? facts.msbuild.name}.Migrations`,
     dbContext: { name: facts.identity.dbContext.name, namespace: facts.identity.dbContext.namespace },
     folder: migrations.folder,

@@ -3,19 +3,19 @@
  * login/token key columns, where Version3 would bound them) as they are, so that EF's model agrees with a database
  * that kept them. Added after base.OnModelCreating, or in a new OnModelCreating override.
  */
-import { readFileSync } from 'node:fs';
 import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
 import type { ProjectFacts } from '../read/project/index.js';
-import { applyEdits, type FileChange, type TextEdit } from './file-change.js';
+import { applyEdits, type TextEdit } from './file-change.js';
+import type { StagedTree } from './tree.js';
 import { snapshotColumns } from '../read/project/snapshot.js';
 import type { ProviderName } from '../read/facts.js';
 
 const MARK = 'passkey-migrate --keep-existing-columns';
 
-export async function planKeepColumns(facts: ProjectFacts, provider: ProviderName): Promise<FileChange | null> {
+export async function planKeepColumns(facts: ProjectFacts, provider: ProviderName, tree: StagedTree): Promise<void> {
   const file = facts.identity.dbContext.file;
-  const text = readFileSync(file, 'utf8');
-  if (text.includes(MARK)) return null;
+  const text = tree.read(file);
+  if (text.includes(MARK)) return;
   const columns = snapshotColumns(facts, provider);
   const key = facts.identity.keyType === 'Guid' ? 'Guid' : facts.identity.keyType;
   const lines = [`// ${MARK}: existing columns stay as they were before Identity schema Version3.`];
@@ -31,7 +31,7 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
   }
   const parsed = await parseCSharp(file, text);
   const cls = findAll(parsed.tree.rootNode, 'class_declaration').find((c) => c.childForFieldName('name')?.text === facts.identity.dbContext.name);
-  if (!cls) return null;
+  if (!cls) return;
   const step = /\n\t/.test(text) ? '\t' : '    ';
   const edits: TextEdit[] = [];
   const method = findAll(cls, 'method_declaration').find((m) => m.childForFieldName('name')?.text === 'OnModelCreating');
@@ -68,5 +68,5 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
     const at = firstUsing ? firstUsing.index : 0;
     edits.push({ at, end: at, text: `using Microsoft.AspNetCore.Identity;\n` });
   }
-  return { path: file, before: text, after: applyEdits(text, edits), reason: 'keep existing columns (--keep-existing-columns)' };
+  tree.write(file, applyEdits(text, edits), 'keep existing columns (--keep-existing-columns)');
 }

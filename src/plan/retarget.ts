@@ -4,14 +4,14 @@
  * (or a pinned or built-in version), and global.json's SDK pin. Every edit splices the exact range of a value, so
  * formatting, comments and every other element stay byte for byte.
  */
-import { readFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { BUILTIN_EF_VERSION } from './passkey-migration.js';
 import { newestOfMajor, nugetSources, packageVersions } from '../read/nuget.js';
 import { loadMsbuildFile, type MsbuildProject, type PackageReference } from '../read/project/msbuild.js';
 import { descendants, textOf, type XmlElement } from '../read/project/xml.js';
 import type { ProjectFacts } from '../read/project/index.js';
-import { applyEdits, type FileChange, type TextEdit } from './file-change.js';
+import { applyEdits, type TextEdit } from './file-change.js';
+import type { StagedTree } from './tree.js';
 
 export const TARGET_FRAMEWORK = 'net10.0';
 export const SDK_PIN = '10.0.100';
@@ -25,7 +25,6 @@ const UPDATED = /^(Microsoft\.AspNetCore\.|Microsoft\.EntityFrameworkCore(\.|$)|
 const MICROSOFT = /^Microsoft\./i;
 
 export interface RetargetResult {
-  changes: FileChange[];
   packages: { id: string; from: string; to: string; source: string }[];
   notes: string[];
 }
@@ -35,7 +34,7 @@ interface PendingEdit {
   edit: TextEdit;
 }
 
-export async function planRetarget(facts: ProjectFacts, options: { aspnetVersion?: string; offline?: boolean }): Promise<RetargetResult> {
+export async function planRetarget(facts: ProjectFacts, tree: StagedTree, options: { aspnetVersion?: string; offline?: boolean }): Promise<RetargetResult> {
   const projects: MsbuildProject[] = [facts.msbuild, ...facts.references];
   const edits: PendingEdit[] = [];
   const notes: string[] = [];
@@ -104,17 +103,16 @@ export async function planRetarget(facts: ProjectFacts, options: { aspnetVersion
     if (!packages.some((p) => p.id === ref.id)) packages.push({ id: ref.id, from: ref.version ?? '?', to: target.version, source: target.source });
   }
 
-  // Files
-  const changes: FileChange[] = [];
+  // Files: the offsets were taken from the text the project was read from, which must still be the staged text.
   for (const file of new Set(edits.map((e) => e.file))) {
-    // The text the offsets were taken from.
-    const before = loadMsbuildFile(file).text;
-    changes.push({ path: file, before, after: applyEdits(before, edits.filter((e) => e.file === file).map((e) => e.edit)), reason: 'retarget to .NET 10' });
+    const read = loadMsbuildFile(file).text;
+    if (tree.read(file) !== read) throw new Error(`${file} was changed by an earlier step of the plan; retarget must run first`);
+    tree.write(file, applyEdits(read, edits.filter((e) => e.file === file).map((e) => e.edit)), 'retarget to .NET 10');
   }
   if (facts.sdkPin?.version && Number(facts.sdkPin.version.split('.')[0]) < 10) {
-    changes.push(await globalJsonChange(facts.sdkPin.file, facts.sdkPin.rollForward));
+    await stageGlobalJson(tree, facts.sdkPin.file, facts.sdkPin.rollForward);
   }
-  return { changes, packages, notes };
+  return { packages, notes };
 }
 
 /** The edit that sets a package's version where it is written: an attribute, a child element, or a property. */
@@ -152,14 +150,14 @@ function propertyEdit(name: string, version: string, cpmFile: string, projects: 
   return { file: target.file, edit: { at: target.element.openEnd + lead, end: target.element.openEnd + lead + inner.trim().length, text: version } };
 }
 
-async function globalJsonChange(file: string, rollForward: string | null): Promise<FileChange> {
+async function stageGlobalJson(tree: StagedTree, file: string, rollForward: string | null): Promise<void> {
   const { modify, applyEdits: applyJsonEdits } = await import('jsonc-parser');
-  const before = readFileSync(file, 'utf8');
+  const before = tree.read(file);
   const formattingOptions = { insertSpaces: true, tabSize: 2 };
   let after = applyJsonEdits(before, modify(before, ['sdk', 'version'], SDK_PIN, { formattingOptions }));
   // A pin that forbids moving past the feature band would refuse every 10.0 SDK but 10.0.100's band.
   if (rollForward && /^(disable|patch|latestPatch)$/.test(rollForward)) {
     after = applyJsonEdits(after, modify(after, ['sdk', 'rollForward'], 'latestFeature', { formattingOptions }));
   }
-  return { path: file, before, after, reason: 'SDK pin for .NET 10' };
+  tree.write(file, after, 'SDK pin for .NET 10');
 }

@@ -4,38 +4,37 @@
  * lambda, turns an expression-bodied lambda into a block, or adds an options lambda; adds the using when needed.
  * Only the lines it changes are touched.
  */
-import { readFileSync } from 'node:fs';
 import { argumentNodes, findAll, invokedName, parseCSharp, typeArguments, type SyntaxNode } from '../read/project/csharp.js';
 import type { ProjectFacts } from '../read/project/index.js';
-import { applyEdits, type FileChange, type TextEdit } from './file-change.js';
+import { applyEdits, type TextEdit } from './file-change.js';
+import type { StagedTree } from './tree.js';
 import { hasUsing, indentUnit as unit, lineIndent, usingEdit } from './csharp-edit.js';
 
 const VALUE = 'IdentitySchemaVersions.Version3';
 const NAMESPACE = 'Microsoft.AspNetCore.Identity';
 
-export async function planSchemaVersion(facts: ProjectFacts): Promise<FileChange | null> {
+export async function planSchemaVersion(facts: ProjectFacts, tree: StagedTree): Promise<void> {
   const existing = facts.identity.schemaVersionSetting;
-  if (existing?.value === 'Version3') return null;
+  if (existing?.value === 'Version3') return;
   const file = existing?.file ?? facts.identity.registration.file;
-  const text = readFileSync(file, 'utf8');
+  const text = tree.read(file);
   const parsed = await parseCSharp(file, text);
   const edits: TextEdit[] = [];
 
   if (existing) {
     const assignment = findAll(parsed.tree.rootNode, 'assignment_expression').find((a) => /(^|\.)Stores\.SchemaVersion$/.test(a.childForFieldName('left')?.text.replace(/\s+/g, '') ?? ''));
     const right = assignment?.childForFieldName('right');
-    if (!right) return null;
+    if (!right) return;
     edits.push({ at: right.startIndex, end: right.endIndex, text: VALUE });
   } else {
     const call = findAll(parsed.tree.rootNode, 'invocation_expression').find(
       (c) => c.startPosition.row + 1 === facts.identity.registration.line && invokedName(c) === facts.identity.registration.method && typeArguments(c).length > 0,
     );
-    if (!call) return null;
+    if (!call) return;
     edits.push(...registrationEdits(text, call));
   }
   if (!hasUsing(parsed.tree.rootNode, text, NAMESPACE)) edits.push(usingEdit(parsed.tree.rootNode, text, NAMESPACE));
-  const after = applyEdits(text, edits);
-  return { path: file, before: text, after, reason: 'Identity schema Version3' };
+  tree.write(file, applyEdits(text, edits), 'Identity schema Version3');
 }
 
 function registrationEdits(text: string, call: SyntaxNode): TextEdit[] {

@@ -41,5 +41,5 @@ it('says what is missing without --pages, and refuses an unknown --ui', async ()
   expect(none.stderr.trim()).toBe('error: nothing to scaffold (pass --pages (the passkey sign-in and management UI))');
   const bad = await runCli(['scaffold', '--pages', '--ui', 'blazor', '--project', dir]);
   expect(bad.code).toBe(1);
-  expect(bad.stderr.trim()).toBe('error: --ui must be razor or mvc, not "blazor"');
+  expect(bad.stderr.trim()).toBe("error: option '--ui <kind>' argument 'blazor' is invalid. Allowed choices are razor, mvc.");
 });

@@ -59,7 +59,67 @@ export const mysqlDialect: Dialect = {
       });
     }
     await probe.promise().end();
-    return new Kysely<any>({ dialect: new MysqlDialect({ pool: mysql.createPool(config) }) });
+    const { CompiledQuery } = await import('kysely');
+    const seconds = Math.max(1, Math.ceil((options.lockTimeoutMs ?? options.connectTimeoutMs) / 1000));
+    return new Kysely<any>({
+      dialect: new MysqlDialect({
+        pool: mysql.createPool(config),
+        // Every wait for a table lock (metadata or row) is bounded, also the reads before our migration lock.
+        onCreateConnection: async (connection) => {
+          await connection.executeQuery(CompiledQuery.raw(`SET SESSION lock_wait_timeout = ${seconds}, innodb_lock_wait_timeout = ${seconds}`));
+        },
+      }),
+    });
+  },
+  async isEmpty(db) {
+    const rows = await sql<{ n: number }>`select count(*) as n from information_schema.TABLES where TABLE_SCHEMA = database()`.execute(db);
+    return Number(rows.rows[0]?.n ?? 0) === 0;
+  },
+  async privilegeProblems(db, plan, tables) {
+    // MySQL commits DDL one statement at a time, so rights are checked first, from the grants the server lists
+    // for this user and its enabled roles (global, database and table level).
+    const who = await sql<{ u: string; r: string | null }>`select current_user() as u, current_role() as r`.execute(db).catch(() => null);
+    const row = who?.rows[0];
+    if (!row) return [];
+    const quote = (name: string) => { const at = name.lastIndexOf('@'); return `'${name.slice(0, at)}'@'${name.slice(at + 1)}'`; };
+    const grantees = [quote(row.u), ...(row.r && row.r !== 'NONE' ? row.r.split(',').map((r) => `'${r.replace(/`/g, '')}'`) : [])];
+    const granted = await sql<{ p: string; t: string | null }>`
+      select PRIVILEGE_TYPE as p, null as t from information_schema.USER_PRIVILEGES where GRANTEE in (${sql.join(grantees)})
+      union all select PRIVILEGE_TYPE, null from information_schema.SCHEMA_PRIVILEGES where GRANTEE in (${sql.join(grantees)}) and TABLE_SCHEMA = database()
+      union all select PRIVILEGE_TYPE, TABLE_NAME from information_schema.TABLE_PRIVILEGES where GRANTEE in (${sql.join(grantees)}) and TABLE_SCHEMA = database()`.execute(db);
+    if (granted.rows.length === 0) return []; // the server lists nothing (grants through a proxy or plugin): the statements will tell
+    const has = (privilege: string, table?: string) => granted.rows.some((g) => g.p === privilege && (g.t === null || g.t === table));
+    const problems: string[] = [];
+    const users = tables.users!.name;
+    if (plan.steps.some((s) => s.op?.kind === 'createTable')) {
+      if (!has('CREATE')) problems.push('CREATE');
+      if (!has('INDEX', tables.userPasskeys!.name) && !has('INDEX')) problems.push('INDEX');
+      if (!has('REFERENCES', users) && !has('REFERENCES')) problems.push(`REFERENCES on ${users}`);
+    }
+    for (const step of plan.steps) {
+      if (step.op?.kind === 'alterColumn' && !has('ALTER', step.op.table.name)) problems.push(`ALTER on ${step.op.table.name}`);
+    }
+    if (!has('INSERT', '__EFMigrationsHistory')) problems.push('INSERT on __EFMigrationsHistory');
+    return [...new Set(problems)];
+  },
+  async explainError(error, doing) {
+    const e = error as { errno?: number; code?: string; sqlMessage?: string; message?: string };
+    const message = e.sqlMessage ?? e.message ?? String(error);
+    switch (e.errno) {
+      case 1044:
+      case 1142:
+      case 1227:
+        return new UserError(`cannot ${doing}: the database user may not (${message})`, { hint: 'run with a user that has CREATE, ALTER, INDEX, REFERENCES and INSERT on the database (pass --connection), or grant them' });
+      case 1205:
+        return new UserError(`cannot ${doing}: timed out waiting for a lock another session holds (${message})`, { hint: 'stop the app or the other migration, or raise --lock-timeout' });
+      case 1021:
+        return new UserError(`cannot ${doing}: the database server's disk is full`, { hint: 'free space on the server and run again' });
+      case 1290:
+      case 1792:
+        return new UserError(`cannot ${doing}: the database is read-only (${message})`, { hint: 'connect to the primary server' });
+      default:
+        return undefined;
+    }
   },
   async tableExists(db, table) {
     const rows = await sql<{ found: number }>`

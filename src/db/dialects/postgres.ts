@@ -19,6 +19,57 @@ async function settings(connectionString: string) {
   return { host, port, database, user, password, sslMode };
 }
 
+interface LockHolder {
+  pid: number;
+  usename: string;
+  application_name: string;
+  client_addr: string | null;
+  relname: string;
+  mode: string;
+}
+
+/** Other sessions holding table locks that block schema changes or reads. */
+async function lockHolders(db: Kysely<any>, relation?: string): Promise<LockHolder[]> {
+  const rows = await sql<LockHolder>`
+    select a.pid, a.usename, a.application_name, host(a.client_addr) as client_addr, c.relname, l.mode
+    from pg_catalog.pg_locks l
+    join pg_catalog.pg_stat_activity a on a.pid = l.pid
+    join pg_catalog.pg_class c on c.oid = l.relation
+    where l.granted and a.pid <> pg_backend_pid() and l.mode in ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
+      and (${relation ?? null}::text is null or c.relname = ${relation ?? null})
+    order by a.pid limit 5`.execute(db);
+  return rows.rows;
+}
+
+/** pid 123 (user u, application 'a', from 10.0.0.1) */
+function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} (user ${h.usename}${h.application_name ? `, application '${h.application_name}'` : ''}${h.client_addr ? `, from ${h.client_addr}` : ''})`;
+}
+
+/** A lock wait that ran out, said the same way wherever it happened: who holds what. */
+async function lockTimeoutError(db: Kysely<any>, timeoutMs: number | null, doing?: string): Promise<UserError> {
+  const hint = { hint: 'wait for the other migration to finish, or raise --lock-timeout' };
+  const seconds = timeoutMs === null ? '' : ` after ${Math.round(timeoutMs / 1000)}s`;
+  const history = await lockHolders(db, HISTORY_NAME).catch(() => []);
+  if (history.length) {
+    return new UserError(`timed out${seconds} waiting for the migration lock on __EFMigrationsHistory, held by ${history.map(describeHolder).join(', ')}`, hint);
+  }
+  const others = await lockHolders(db).catch(() => []);
+  const who = others.map((h) => `${describeHolder(h)} (${h.mode} on ${h.relname})`).join(', ');
+  return new UserError(`${doing ? `cannot ${doing}: ` : ''}timed out${seconds} waiting for a lock ${who ? `held by ${who}` : 'another session holds'}; nothing was changed`, {
+    hint: 'wait for the other session (a running migration or a long transaction) to finish, or raise --lock-timeout',
+  });
+}
+
+/** The session's lock_timeout in milliseconds, as the server has it. */
+async function sessionLockTimeout(db: Kysely<any>): Promise<number | null> {
+  const r = await sql<{ ms: string }>`select setting as ms from pg_catalog.pg_settings where name = 'lock_timeout'`.execute(db).catch(() => null);
+  const ms = Number(r?.rows[0]?.ms);
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
+}
+
+const HISTORY_NAME = '__EFMigrationsHistory';
+
 export const postgresDialect: Dialect = {
   provider: 'postgres',
   label: 'PostgreSQL',
@@ -39,6 +90,10 @@ export const postgresDialect: Dialect = {
       connectionTimeoutMillis: options.connectTimeoutMs,
       ssl: s.sslMode === 'require' || s.sslMode === 'verify-full' || s.sslMode === 'verify-ca' ? { rejectUnauthorized: s.sslMode !== 'require' } : undefined,
       max: 2,
+      // Every statement's wait for a lock is bounded, also the reads before our migration lock (another session
+      // holding LOCK TABLE "__EFMigrationsHistory" would otherwise hold them for as long as it likes).
+      options: `-c lock_timeout=${Math.max(1, Math.round(options.lockTimeoutMs ?? options.connectTimeoutMs))}`,
+      application_name: 'passkey-migrate',
     };
     // Connect once up front so that a wrong password or an unreachable host fails here, clearly.
     const probe = new pg.Client(config);
@@ -52,6 +107,52 @@ export const postgresDialect: Dialect = {
     }
     await probe.end();
     return new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
+  },
+  async isEmpty(db) {
+    const rows = await sql<{ n: string | number }>`
+      select count(*) as n from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`.execute(db);
+    return Number(rows.rows[0]?.n ?? 0) === 0;
+  },
+  async privilegeProblems(db, plan, tables) {
+    const problems: string[] = [];
+    const users = tables.users!;
+    const passkeys = tables.userPasskeys!;
+    const creates = plan.steps.some((s) => s.op?.kind === 'createTable');
+    if (creates) {
+      const r = await sql<{ ok: boolean; schema: string }>`
+        select has_schema_privilege(coalesce(${passkeys.schema}, current_schema()), 'CREATE') as ok, coalesce(${passkeys.schema}, current_schema()) as schema`.execute(db);
+      if (!r.rows[0]?.ok) problems.push(`CREATE on schema ${r.rows[0]?.schema}`);
+      const ref = await sql<{ ok: boolean }>`select has_table_privilege(${q.table(users)}, 'REFERENCES') as ok`.execute(db);
+      if (!ref.rows[0]?.ok) problems.push(`REFERENCES on ${users.name} (for the passkeys table's foreign key)`);
+    }
+    const altered = new Map<string, TableRef>();
+    for (const step of plan.steps) if (step.op?.kind === 'alterColumn') altered.set(q.table(step.op.table), step.op.table);
+    for (const [quoted, ref] of altered) {
+      // ALTER TABLE needs ownership of the table (directly or through a role).
+      const r = await sql<{ ok: boolean }>`select pg_has_role(c.relowner, 'USAGE') as ok from pg_catalog.pg_class c where c.oid = ${quoted}::regclass`.execute(db);
+      if (r.rows[0] && !r.rows[0].ok) problems.push(`ownership of ${ref.name} (to change its columns)`);
+    }
+    const history = await sql<{ ok: boolean }>`select has_table_privilege('"__EFMigrationsHistory"', 'INSERT') as ok`.execute(db).catch(() => null);
+    if (history && history.rows[0] && !history.rows[0].ok) problems.push('INSERT on __EFMigrationsHistory');
+    return problems;
+  },
+  async explainError(error, doing, db) {
+    const e = error as { code?: string; message?: string };
+    switch (e.code) {
+      case '42501':
+        return new UserError(`cannot ${doing}: the database user may not (${e.message}); nothing was changed`, {
+          hint: 'run with a user that owns the Identity tables and may create tables (pass --connection), or grant those rights',
+        });
+      case '55P03':
+        return db ? lockTimeoutError(db, await sessionLockTimeout(db), doing) : new UserError(`cannot ${doing}: timed out waiting for a lock another session holds`, { hint: 'raise --lock-timeout' });
+      case '25006':
+        return new UserError(`cannot ${doing}: the database is read-only (a standby, or default_transaction_read_only); nothing was changed`, { hint: 'connect to the primary server' });
+      case '53100':
+        return new UserError(`cannot ${doing}: the database server's disk is full; nothing was changed`, { hint: 'free space on the server and run again' });
+      default:
+        return undefined;
+    }
   },
   async tableExists(db, table) {
     const rows = await sql<{ found: number }>`
@@ -157,21 +258,18 @@ export const postgresDialect: Dialect = {
   async withMigrationLock(db, options, fn) {
     try {
       return await db.transaction().execute(async (tx) => {
+        // The same bound for our lock and for every lock the steps wait for (the running app may hold rows).
         await sql.raw(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(options.timeoutMs))}ms'`).execute(tx);
-        await sql.raw(`LOCK TABLE ${q.table(options.history)} IN ACCESS EXCLUSIVE MODE`).execute(tx);
-        await sql.raw(`SET LOCAL lock_timeout = 0`).execute(tx);
+        try {
+          await sql.raw(`LOCK TABLE ${q.table(options.history)} IN ACCESS EXCLUSIVE MODE`).execute(tx);
+        } catch (error) {
+          throw Object.assign(error as object, { migrationLock: true });
+        }
         return fn(tx);
       });
     } catch (error) {
-      if ((error as { code?: string }).code === '55P03') {
-        const holders = await sql<{ pid: number; usename: string; application_name: string; client_addr: string | null }>`
-          select a.pid, a.usename, a.application_name, host(a.client_addr) as client_addr
-          from pg_catalog.pg_locks l join pg_catalog.pg_stat_activity a on a.pid = l.pid
-          where l.relation = ${q.table(options.history)}::regclass and l.granted and a.pid <> pg_backend_pid()`.execute(db);
-        const who = holders.rows.map((h) => `pid ${h.pid} (user ${h.usename}${h.application_name ? `, application '${h.application_name}'` : ''}${h.client_addr ? `, from ${h.client_addr}` : ''})`).join(', ');
-        throw new UserError(`timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for the migration lock on __EFMigrationsHistory, held by ${who || 'another session'}`, {
-          hint: 'wait for the other migration to finish, or raise --lock-timeout',
-        });
+      if ((error as { code?: string; migrationLock?: boolean }).code === '55P03' && (error as { migrationLock?: boolean }).migrationLock) {
+        throw await lockTimeoutError(db, options.timeoutMs);
       }
       throw error;
     }

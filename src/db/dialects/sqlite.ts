@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../../core/errors.js';
@@ -50,17 +50,56 @@ export const sqliteDialect: Dialect = {
     if (!existsSync(file)) {
       throw new UserError(`the SQLite database ${file} does not exist`, { hint: "run the app's migrations first (dotnet ef database update)" });
     }
+    if (!options.readOnly) {
+      const mode = pick(await parseConnectionString(connectionString), 'mode');
+      if (mode && /^readonly$/i.test(mode)) {
+        throw new UserError(`the connection string opens ${file} read-only (Mode=ReadOnly), so neither passkey-migrate nor the app can store passkeys in it`, {
+          hint: 'pass --connection with a read-write connection string (and use one in the app too)',
+        });
+      }
+      // SQLite writes a journal next to the database: the file and its folder must both be writable.
+      for (const [target, what] of [[file, 'the SQLite database'], [path.dirname(file), 'the folder of the SQLite database']] as const) {
+        try {
+          accessSync(target, constants.W_OK);
+        } catch (error) {
+          throw new UserError(`cannot write ${what} ${target}: it is read-only (${(error as NodeJS.ErrnoException).code}); nothing was changed`, {
+            hint: 'make it writable and run again',
+          });
+        }
+      }
+    }
     const { default: Database } = await import('better-sqlite3');
     const { Kysely, SqliteDialect } = await import('kysely');
     let database;
     try {
-      database = keepAlive(new Database(file, { readonly: options.readOnly ?? false, fileMustExist: true, timeout: options.connectTimeoutMs }));
+      database = keepAlive(new Database(file, { readonly: options.readOnly ?? false, fileMustExist: true, timeout: options.lockTimeoutMs ?? options.connectTimeoutMs }));
       (database.prepare('pragma schema_version') as { get(): unknown }).get(); // fails here, not later, on a file that is not a database
     } catch (error) {
       database?.close();
       throw new UserError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
     }
     return new Kysely<any>({ dialect: new SqliteDialect({ database }) });
+  },
+  async isEmpty(db) {
+    const rows = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table'`.execute(db);
+    return Number(rows.rows[0]?.n ?? 0) === 0;
+  },
+  async explainError(error, doing) {
+    const code = String((error as { code?: string }).code ?? '');
+    const message = String((error as Error).message ?? error);
+    if (/^SQLITE_READONLY/.test(code) || /readonly database/i.test(message)) {
+      return new UserError(`cannot ${doing}: the SQLite database is read-only (${code || 'SQLITE_READONLY'}); nothing was changed`, { hint: 'make the database file and its folder writable, and run again' });
+    }
+    if (code === 'SQLITE_FULL' || /database or disk is full/i.test(message)) {
+      return new UserError(`cannot ${doing}: the disk is full (SQLITE_FULL); nothing was changed`, { hint: 'free some disk space and run again' });
+    }
+    if (code === 'SQLITE_BUSY' || /database is locked/i.test(message)) {
+      return new UserError(`cannot ${doing}: another process is writing to the SQLite database (SQLITE_BUSY); nothing was changed`, { hint: 'stop the app or the other migration, or raise --lock-timeout' });
+    }
+    if (/^SQLITE_(IOERR|CANTOPEN|CORRUPT|NOTADB)/.test(code)) {
+      return new UserError(`cannot ${doing}: SQLite reports ${code} (${message.split('\n')[0]}); nothing was changed`, { hint: 'check the database file and the disk' });
+    }
+    return undefined;
   },
   async tableExists(db, table) {
     const rows = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = ${table.name}`.execute(db);

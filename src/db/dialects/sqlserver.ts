@@ -116,6 +116,10 @@ export const sqlServerDialect: Dialect = {
       }),
     });
   },
+  async isEmpty(db) {
+    const rows = await sql<{ n: number }>`select count(*) as n from sys.tables where is_ms_shipped = 0`.execute(db);
+    return Number(rows.rows[0]?.n ?? 0) === 0;
+  },
   async tableExists(db, table) {
     const rows = await sql<{ found: number }>`
       select 1 as found from sys.tables t join sys.schemas s on s.schema_id = t.schema_id

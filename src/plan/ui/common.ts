@@ -2,13 +2,13 @@
  * The passkey UI pieces every app shape gets: the models, the tag helper, the shared rules, the endpoints (and
  * their mapping), the <passkey-submit> script and its include in the layout.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import { findElementScripts } from '../../read/project/scripts.js';
 import { listCSharpFiles } from '../../read/project/sources.js';
-import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
+import { applyEdits, type TextEdit } from '../file-change.js';
+import type { StagedTree } from '../tree.js';
 import { planEndpointMapping } from './endpoints-edit.js';
 import { scriptIncludeEdit } from './markup-edit.js';
 
@@ -22,23 +22,11 @@ export interface UiContext {
   routePrefix: string;
   /** the project enables nullable reference types */
   nullable: boolean;
-  /** file reads see the texts earlier parts of the same plan will write */
-  files: PlannedFiles;
+  /** the staged tree: reads see what earlier parts of the same plan will write, and edits go into it */
+  files: StagedTree;
 }
 
-export interface PlannedFiles {
-  read(file: string): string;
-  exists(file: string): boolean;
-}
-
-export function plannedFiles(pending: Map<string, string> = new Map()): PlannedFiles {
-  return {
-    read: (file) => pending.get(file) ?? readFileSync(file, 'utf8'),
-    exists: (file) => pending.has(file) || existsSync(file),
-  };
-}
-
-export function uiContext(facts: ProjectFacts, routePrefix: string, files: PlannedFiles = plannedFiles()): UiContext {
+export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree): UiContext {
   const props = facts.msbuild.properties;
   const safe = facts.msbuild.name.replace(/[^\w.]/g, '_').replace(/^(\d)/, '_$1');
   return {
@@ -73,17 +61,12 @@ export function stringType(ctx: UiContext, text: string): string {
 }
 
 /** A file we write whole: nothing when it is already there as we would write it, a conflict when it differs. */
-export function createFile(ctx: UiContext, file: string, text: string, reason: string): FileChange | null {
-  if (!ctx.files.exists(file)) return { path: file, before: null, after: text, reason };
-  const now = ctx.files.read(file);
-  if (now === text) return null;
-  return { path: file, before: now, after: text, reason, conflict: true };
+export function createFile(ctx: UiContext, file: string, text: string, reason: string): void {
+  ctx.files.create(file, text, reason);
 }
 
-export function editFile(ctx: UiContext, file: string, edit: (text: string) => string, reason: string): FileChange | null {
-  const before = ctx.files.read(file);
-  const after = edit(before);
-  return after === before ? null : { path: file, before, after, reason };
+export function editFile(ctx: UiContext, file: string, edit: (text: string) => string, reason: string): void {
+  ctx.files.edit(file, edit, reason);
 }
 
 export function applyOne(text: string, edit: TextEdit | null): string {
@@ -99,28 +82,25 @@ export function indent(block: string, by: string): string {
     .join('\n');
 }
 
-export async function planCommonUi(ctx: UiContext): Promise<{ changes: FileChange[]; notes: string[] }> {
-  const changes: (FileChange | null)[] = [];
+export async function planCommonUi(ctx: UiContext): Promise<{ notes: string[] }> {
   const notes: string[] = [];
   const values = { Namespace: ctx.namespace, RoutePrefix: ctx.routePrefix, UserType: ctx.userType };
   const dir = path.join(ctx.projectDir, 'Passkeys');
   for (const name of ['PasskeyInputModel', 'PasskeyOperation', 'PasskeyEndpoints', 'PasskeySubmitTagHelper', 'PasskeyAccount']) {
-    changes.push(createFile(ctx, path.join(dir, `${name}.cs`), render(`ui/common/${name}.cs.tmpl`, values), `passkey ${name}`));
+    createFile(ctx, path.join(dir, `${name}.cs`), render(`ui/common/${name}.cs.tmpl`, values), `passkey ${name}`);
   }
-  changes.push(createFile(ctx, path.join(ctx.projectDir, 'wwwroot', 'js', 'passkey-submit.js'), render('ui/common/passkey-submit.js', {}), 'the <passkey-submit> element'));
+  createFile(ctx, path.join(ctx.projectDir, 'wwwroot', 'js', 'passkey-submit.js'), render('ui/common/passkey-submit.js', {}), 'the <passkey-submit> element');
 
   const sources = listCSharpFiles(ctx.projectDir);
-  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, read: ctx.files.read });
-  if (mapping.change) changes.push(mapping.change);
-  else if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
+  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files });
+  if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
 
   // An element the app defined itself (the guide's PasskeySubmit.js): it defers to ours, which loads first.
-  const theirs = await findElementScripts(ctx.projectDir, ctx.files.read);
+  const theirs = await findElementScripts(ctx.projectDir, (file) => ctx.files.read(file));
   for (const script of theirs.filter((s) => !s.guarded)) {
     const { guardDefine } = await import('./js-edit.js');
-    const before = ctx.files.read(script.file);
-    const after = await guardDefine(script.file, before);
-    if (after !== before) changes.push({ path: script.file, before, after, reason: 'the existing <passkey-submit> definition defers to the new one' });
+    const after = await guardDefine(script.file, ctx.files.read(script.file));
+    ctx.files.write(script.file, after, 'the existing <passkey-submit> definition defers to the new one');
   }
   for (const script of theirs) {
     notes.push(`wwwroot/${script.webPath} also defines <passkey-submit> (Microsoft's guide); passkey-submit.js now loads first and is the one used: remove that file and its <script> when nothing else needs it`);
@@ -129,21 +109,19 @@ export async function planCommonUi(ctx: UiContext): Promise<{ changes: FileChang
 
   const layout = layoutFile(ctx);
   if (layout) {
-    changes.push(
-      editFile(
-        ctx,
-        layout,
-        (text) => {
-          const edit = scriptIncludeEdit(text, '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>', earlier);
-          return edit ? applyEdits(text, [edit]) : text;
-        },
-        'include the <passkey-submit> script',
-      ),
+    editFile(
+      ctx,
+      layout,
+      (text) => {
+        const edit = scriptIncludeEdit(text, '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>', earlier);
+        return edit ? applyEdits(text, [edit]) : text;
+      },
+      'include the <passkey-submit> script',
     );
   } else {
     notes.push('no layout file found for the account pages: add <script src="~/js/passkey-submit.js" type="module"></script> to the layout they use');
   }
-  return { changes: changes.filter((c): c is FileChange => !!c), notes };
+  return { notes };
 }
 
 function layoutFile(ctx: UiContext): string | null {

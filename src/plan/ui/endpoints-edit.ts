@@ -5,7 +5,8 @@
 import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../../read/project/csharp.js';
 import type { SourceFile } from '../../read/project/sources.js';
 import { hasUsing, lineIndent, usingEdit } from '../csharp-edit.js';
-import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
+import { applyEdits, type TextEdit } from '../file-change.js';
+import type { StagedTree } from '../tree.js';
 
 const ANCHORS = ['MapRazorPages', 'MapControllerRoute', 'MapDefaultControllerRoute', 'MapControllers', 'MapAreaControllerRoute'];
 
@@ -22,15 +23,15 @@ function receiverOf(call: SyntaxNode): string | null {
 
 export async function planEndpointMapping(
   sources: SourceFile[],
-  options: { namespace: string; userType: string; read: (file: string) => string },
-): Promise<{ change: FileChange | null; mapped: boolean; file: string | null }> {
+  options: { namespace: string; userType: string; tree: StagedTree },
+): Promise<{ mapped: boolean; file: string | null }> {
   const candidates = sources.filter((s) => ANCHORS.some((a) => s.text.includes(a)));
   for (const source of candidates) {
-    const text = options.read(source.path);
+    const text = options.tree.read(source.path);
     const parsed = await parseCSharp(source.path, text);
     const root = parsed.tree.rootNode;
     if (findAll(root, 'invocation_expression').some((c) => invokedName(c) === 'MapPasskeyEndpoints')) {
-      return { change: null, mapped: true, file: source.path };
+      return { mapped: true, file: source.path };
     }
     const calls = findAll(root, 'invocation_expression').filter((c) => ANCHORS.includes(invokedName(c) ?? ''));
     // The last mapping statement: the endpoints go after the app's own.
@@ -55,11 +56,8 @@ export async function planEndpointMapping(
     ];
     const ns = `${options.namespace}.Passkeys`;
     if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
-    return {
-      change: { path: source.path, before: text, after: applyEdits(text, edits), reason: 'map the passkey endpoints' },
-      mapped: false,
-      file: source.path,
-    };
+    options.tree.write(source.path, applyEdits(text, edits), 'map the passkey endpoints');
+    return { mapped: true, file: source.path };
   }
-  return { change: null, mapped: false, file: null };
+  return { mapped: false, file: null };
 }

@@ -1,8 +1,8 @@
-/** The passkey UI plan: which pieces the app's shape needs, as file changes (nothing is written here). */
+/** The passkey UI plan: which pieces the app's shape needs, staged into the tree (nothing is written here). */
 import { UserError } from '../../core/errors.js';
 import type { ProjectFacts } from '../../read/project/index.js';
-import { mergeChanges, type FileChange } from '../file-change.js';
-import { planCommonUi, plannedFiles, uiContext } from './common.js';
+import type { StagedTree } from '../tree.js';
+import { planCommonUi, uiContext } from './common.js';
 import { mvcRoutes, planMvcUi } from './mvc.js';
 import { IDENTITY_ROUTE_PREFIX, planRazorPagesUi } from './razor-pages.js';
 
@@ -10,7 +10,6 @@ export type UiKind = 'razor' | 'mvc';
 
 export interface UiPlan {
   kind: UiKind;
-  changes: FileChange[];
   notes: string[];
 }
 
@@ -32,21 +31,21 @@ export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
   }
 }
 
-export async function planUi(facts: ProjectFacts, options: { ui?: string; pending?: Map<string, string> } = {}): Promise<UiPlan> {
+export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string } = {}): Promise<UiPlan> {
   const kind = uiKindFor(facts, options.ui);
-  let pages: { changes: FileChange[]; notes: string[] };
+  let pages: { notes: string[] };
   let ctx;
   if (kind === 'mvc') {
     if (!facts.ui.mvc) {
       throw new UserError('--ui mvc needs an AccountController with views; none was found', { hint: 'use --ui razor for the Identity Razor Pages' });
     }
     const routes = await mvcRoutes(facts);
-    ctx = uiContext(facts, routes.account, plannedFiles(options.pending));
+    ctx = uiContext(facts, routes.account, tree);
     pages = await planMvcUi(ctx, routes);
   } else {
-    ctx = uiContext(facts, IDENTITY_ROUTE_PREFIX, plannedFiles(options.pending));
+    ctx = uiContext(facts, IDENTITY_ROUTE_PREFIX, tree);
     pages = await planRazorPagesUi(ctx);
   }
   const common = await planCommonUi(ctx);
-  return { kind, changes: mergeChanges([...common.changes, ...pages.changes]), notes: [...common.notes, ...pages.notes] };
+  return { kind, notes: [...common.notes, ...pages.notes] };
 }

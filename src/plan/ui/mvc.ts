@@ -10,7 +10,7 @@ import { render } from '../../core/template.js';
 import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/project/csharp.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
-import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
+import { applyEdits, type TextEdit } from '../file-change.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
@@ -45,24 +45,20 @@ export async function mvcRoutes(facts: ProjectFacts): Promise<MvcRoutes> {
   return { account, manageController: 'Passkeys', manage: `${areaPrefix}/Passkeys` };
 }
 
-export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ changes: FileChange[]; notes: string[] }> {
+export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ notes: string[] }> {
   const facts = ctx.facts;
   const mvc = facts.ui.mvc!;
   const dir = ctx.projectDir;
   const viewsRoot = mvc.area ? path.join(dir, 'Areas', mvc.area, 'Views') : path.join(dir, 'Views');
-  const changes: (FileChange | null)[] = [];
   const notes: string[] = [];
   const values = { ...templateValues(ctx), Controller: routes.manageController };
 
-  changes.push(createFile(ctx, path.join(dir, 'Passkeys', 'PasskeyViewModels.cs'), render('ui/mvc/PasskeyViewModels.cs.tmpl', values), 'passkey view models'));
+  createFile(ctx, path.join(dir, 'Passkeys', 'PasskeyViewModels.cs'), render('ui/mvc/PasskeyViewModels.cs.tmpl', values), 'passkey view models');
 
   // The tag helper, visible to the views.
   const imports = path.join(viewsRoot, '_ViewImports.cshtml');
-  changes.push(
-    ctx.files.exists(imports)
-      ? editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper')
-      : createFile(ctx, imports, `@addTagHelper *, Microsoft.AspNetCore.Mvc.TagHelpers\n@addTagHelper *, ${ctx.assembly}\n`, 'view imports (passkey tag helper)'),
-  );
+  if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
+  else createFile(ctx, imports, render('ui/mvc/_ViewImports.cshtml.tmpl', values), 'view imports (passkey tag helper)');
 
   // Sign-in: the login view and a PasskeyLogin action in the account controller.
   const accountFile = path.join(dir, mvc.accountController);
@@ -92,7 +88,7 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
       }
       const autofill = autofillEdit(markup, form, field);
       if (autofill) edits.push(autofill);
-      if (edits.length) changes.push({ path: view, before: markup, after: applyEdits(markup, edits), reason: 'passkey sign-in button and autofill' });
+      if (edits.length) ctx.files.write(view, applyEdits(markup, edits), 'passkey sign-in button and autofill');
     }
   } else {
     notes.push('no Views/Account/Login.cshtml found; add <passkey-submit-button operation="Request" ...> to the login view by hand');
@@ -112,7 +108,7 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
           ? '    if (outcome.IsLockedOut)\n    {\n        return View("Lockout");\n    }\n'
           : '',
     });
-    changes.push(controllerEdit(ctx, accountFile, accountText, accountTree, account, action, 'passkey sign-in action'));
+    controllerEdit(ctx, accountFile, accountText, accountTree, account, action, 'passkey sign-in action');
   }
 
   // Passkey management.
@@ -123,47 +119,38 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ ch
   const viewValues = { ...values, NavOpen: wrap ? render('ui/mvc/NavOpen.cshtml.tmpl', {}).trimEnd() : '', NavClose: wrap ? render('ui/mvc/NavClose.cshtml.tmpl', {}).trimEnd() : '' };
   if (mvc.manageController) {
     const manageFile = path.join(dir, mvc.manageController);
-    const manageText = manageFile === accountFile ? changes.find((c) => c?.path === accountFile)?.after ?? accountText : ctx.files.read(manageFile);
+    const manageText = ctx.files.read(manageFile);
     const manageTree = (await parseCSharp(manageFile, manageText)).tree.rootNode;
     const manage = findClass(manageTree, 'ManageController')!;
     if (!memberNamed(manage, 'Passkeys')) {
       const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: stringType(ctx, manageText) });
-      changes.push(controllerEdit(ctx, manageFile, manageText, manageTree, manage, actions, 'passkey management actions'));
+      controllerEdit(ctx, manageFile, manageText, manageTree, manage, actions, 'passkey management actions');
     }
   } else {
     // The new controller file enables nullable itself.
     const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: 'string?' });
     const controllerDir = path.dirname(path.join(dir, mvc.accountController));
-    changes.push(
-      createFile(
-        ctx,
-        path.join(controllerDir, 'PasskeysController.cs'),
-        render('ui/mvc/PasskeysController.cs.tmpl', { ...values, Actions: indent(actions, '    ') }),
-        'passkey management controller',
-      ),
-    );
+    createFile(ctx, path.join(controllerDir, 'PasskeysController.cs'), render('ui/mvc/PasskeysController.cs.tmpl', { ...values, Actions: indent(actions, '    ') }), 'passkey management controller');
     notes.push(`the app has no ManageController: passkeys are managed at ${routes.manage}; link to it from the account menu`);
   }
-  changes.push(createFile(ctx, path.join(manageViews, 'Passkeys.cshtml'), render('ui/mvc/Passkeys.cshtml.tmpl', viewValues), 'passkeys management view'));
-  changes.push(createFile(ctx, path.join(manageViews, 'RenamePasskey.cshtml'), render('ui/mvc/RenamePasskey.cshtml.tmpl', viewValues), 'rename passkey view'));
+  createFile(ctx, path.join(manageViews, 'Passkeys.cshtml'), render('ui/mvc/Passkeys.cshtml.tmpl', viewValues), 'passkeys management view');
+  createFile(ctx, path.join(manageViews, 'RenamePasskey.cshtml'), render('ui/mvc/RenamePasskey.cshtml.tmpl', viewValues), 'rename passkey view');
   if (hasManageNav) {
     const nav = path.join(manageViews, '_ManageNav.cshtml');
-    changes.push(
-      editFile(
-        ctx,
-        nav,
-        (t) => (/asp-action="Passkeys"/.test(t) ? t : applyOne(t, navEntryEdit(t, render('ui/mvc/ManageNavEntry.cshtml.tmpl', values), /ChangePassword/))),
-        'Passkeys entry in the manage menu',
-      ),
+    editFile(
+      ctx,
+      nav,
+      (t) => (/asp-action="Passkeys"/.test(t) ? t : applyOne(t, navEntryEdit(t, render('ui/mvc/ManageNavEntry.cshtml.tmpl', values), /ChangePassword/))),
+      'Passkeys entry in the manage menu',
     );
   }
-  return { changes: changes.filter((c): c is FileChange => !!c), notes };
+  return { notes };
 }
 
-function controllerEdit(ctx: UiContext, file: string, text: string, root: SyntaxNode, cls: SyntaxNode, members: string, reason: string): FileChange {
+function controllerEdit(ctx: UiContext, file: string, text: string, root: SyntaxNode, cls: SyntaxNode, members: string, reason: string): void {
   const edits: TextEdit[] = [appendMembersEdit(text, cls, members)];
   for (const ns of [`${ctx.namespace}.Passkeys`, 'Microsoft.AspNetCore.Identity']) {
     if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
   }
-  return { path: file, before: text, after: applyEdits(text, edits), reason };
+  ctx.files.write(file, applyEdits(text, edits), reason);
 }

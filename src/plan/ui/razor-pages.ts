@@ -7,83 +7,68 @@ import path from 'node:path';
 import { render } from '../../core/template.js';
 import { parseCSharp } from '../../read/project/csharp.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
-import { applyEdits, type FileChange, type TextEdit } from '../file-change.js';
+import { applyEdits, type TextEdit } from '../file-change.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
 
-export async function planRazorPagesUi(ctx: UiContext): Promise<{ changes: FileChange[]; notes: string[] }> {
+export async function planRazorPagesUi(ctx: UiContext): Promise<{ notes: string[] }> {
   const pages = path.join(ctx.projectDir, 'Areas', 'Identity', 'Pages');
   const account = path.join(pages, 'Account');
   const manage = path.join(account, 'Manage');
   const values = templateValues(ctx);
-  const changes: (FileChange | null)[] = [];
   const notes: string[] = [];
 
   // The tag helper must be visible to the app's Identity pages.
   const imports = path.join(pages, '_ViewImports.cshtml');
-  changes.push(
-    ctx.files.exists(imports)
-      ? editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper')
-      : createFile(ctx, imports, render('ui/razor/_ViewImports.cshtml.tmpl', values), 'Identity pages imports (passkey tag helper)'),
-  );
+  if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
+  else createFile(ctx, imports, render('ui/razor/_ViewImports.cshtml.tmpl', values), 'Identity pages imports (passkey tag helper)');
 
   // Login
   const loginPage = path.join(account, 'Login.cshtml');
   if (ctx.files.exists(loginPage)) {
-    const edited = await editScaffoldedLogin(ctx, loginPage, values);
-    changes.push(...edited.changes);
-    notes.push(...edited.notes);
+    notes.push(...(await editScaffoldedLogin(ctx, loginPage, values)));
   } else {
     // The override's code file enables nullable itself.
     const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?' });
-    changes.push(createFile(ctx, loginPage, render(`ui/razor/Login.bs${ctx.bootstrap}.cshtml.tmpl`, values), 'login page with passkeys (overrides the Identity UI page)'));
-    changes.push(
-      createFile(ctx, 
-        `${loginPage}.cs`,
-        render('ui/razor/Login.cshtml.cs.tmpl', { ...values, PasskeyHandler: indent(handler, '    ') }),
-        'login page with passkeys (overrides the Identity UI page)',
-      ),
-    );
+    createFile(ctx, loginPage, render(`ui/razor/Login.bs${ctx.bootstrap}.cshtml.tmpl`, values), 'login page with passkeys (overrides the Identity UI page)');
+    createFile(ctx, `${loginPage}.cs`, render('ui/razor/Login.cshtml.cs.tmpl', { ...values, PasskeyHandler: indent(handler, '    ') }), 'login page with passkeys (overrides the Identity UI page)');
   }
 
   // Manage/Passkeys and Manage/RenamePasskey
   for (const page of ['Passkeys', 'RenamePasskey']) {
-    changes.push(createFile(ctx, path.join(manage, `${page}.cshtml`), render(`ui/razor/${page}.cshtml.tmpl`, values), `manage page ${page}`));
-    changes.push(createFile(ctx, path.join(manage, `${page}.cshtml.cs`), render(`ui/razor/${page}.cshtml.cs.tmpl`, values), `manage page ${page}`));
+    createFile(ctx, path.join(manage, `${page}.cshtml`), render(`ui/razor/${page}.cshtml.tmpl`, values), `manage page ${page}`);
+    createFile(ctx, path.join(manage, `${page}.cshtml.cs`), render(`ui/razor/${page}.cshtml.cs.tmpl`, values), `manage page ${page}`);
   }
 
   // The manage menu
   const nav = path.join(manage, '_ManageNav.cshtml');
   const navPages = path.join(manage, 'ManageNavPages.cs');
   if (ctx.files.exists(nav)) {
-    changes.push(
-      editFile(
-        ctx,
-        nav,
-        (t) => (t.includes('PasskeysNavClass') ? t : applyOne(t, navEntryEdit(t, render('ui/razor/ManageNavEntry.cshtml.tmpl', values), /ChangePassword/))),
-        'Passkeys entry in the manage menu',
-      ),
+    editFile(
+      ctx,
+      nav,
+      (t) => (t.includes('PasskeysNavClass') ? t : applyOne(t, navEntryEdit(t, render('ui/razor/ManageNavEntry.cshtml.tmpl', values), /ChangePassword/))),
+      'Passkeys entry in the manage menu',
     );
-    if (ctx.files.exists(navPages)) changes.push(await editManageNavPages(ctx, navPages));
+    if (ctx.files.exists(navPages)) await editManageNavPages(ctx, navPages);
     else notes.push(`${rel(ctx, nav)} uses a ManageNavPages class passkey-migrate did not find: give it a Passkeys entry and PasskeysNavClass()`);
   } else {
-    changes.push(createFile(ctx, nav, render('ui/razor/_ManageNav.cshtml.tmpl', values), 'manage menu with Passkeys (overrides the Identity UI menu)'));
-    if (ctx.files.exists(navPages)) changes.push(await editManageNavPages(ctx, navPages));
-    else changes.push(createFile(ctx, navPages, render('ui/razor/ManageNavPages.cs.tmpl', values), 'manage menu active-page logic'));
+    createFile(ctx, nav, render('ui/razor/_ManageNav.cshtml.tmpl', values), 'manage menu with Passkeys (overrides the Identity UI menu)');
+    if (ctx.files.exists(navPages)) await editManageNavPages(ctx, navPages);
+    else createFile(ctx, navPages, render('ui/razor/ManageNavPages.cs.tmpl', values), 'manage menu active-page logic');
   }
-  return { changes: changes.filter((c): c is FileChange => !!c), notes };
+  return { notes };
 }
 
-async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<string, string>): Promise<{ changes: (FileChange | null)[]; notes: string[] }> {
+async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<string, string>): Promise<string[]> {
   const notes: string[] = [];
-  const changes: (FileChange | null)[] = [];
   const markup = ctx.files.read(page);
   const form = findLoginForm(markup);
   if (!form) {
     notes.push(`${rel(ctx, page)}: no sign-in form with a password field found; add <passkey-submit-button operation="Request" ...> to it by hand`);
-    return { changes, notes };
+    return notes;
   }
   const field = userNameField(markup.slice(form.start, form.end)) ?? 'Input.Email';
   if (!markup.includes('<passkey-submit-button')) {
@@ -95,21 +80,21 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
     const button = afterSubmitButtonEdit(markup, form, block);
     if (!button) {
       notes.push(`${rel(ctx, page)}: no submit button in the sign-in form; add <passkey-submit-button operation="Request" ...> by hand`);
-      return { changes, notes };
+      return notes;
     }
     edits.push(button);
     const autofill = autofillEdit(markup, form, field);
     if (autofill) edits.push(autofill);
-    changes.push({ path: page, before: markup, after: applyEdits(markup, edits), reason: 'passkey sign-in button and autofill' });
+    ctx.files.write(page, applyEdits(markup, edits), 'passkey sign-in button and autofill');
   } else {
     const autofill = autofillEdit(markup, form, field);
-    if (autofill) changes.push({ path: page, before: markup, after: applyEdits(markup, [autofill]), reason: 'passkey autofill' });
+    if (autofill) ctx.files.write(page, applyEdits(markup, [autofill]), 'passkey autofill');
   }
 
   const code = `${page}.cs`;
   if (!ctx.files.exists(code)) {
     notes.push(`${rel(ctx, page)} has no code-behind file; add an OnPostPasskeyAsync handler by hand`);
-    return { changes, notes };
+    return notes;
   }
   const text = ctx.files.read(code);
   const parsed = await parseCSharp(code, text);
@@ -117,33 +102,32 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
   const model = findClass(root, 'LoginModel');
   if (!model) {
     notes.push(`${rel(ctx, code)}: no LoginModel class found; add an OnPostPasskeyAsync handler by hand`);
-    return { changes, notes };
+    return notes;
   }
   if (!memberNamed(model, 'OnPostPasskeyAsync')) {
     const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: stringType(ctx, text) });
     const edits: TextEdit[] = [appendMembersEdit(text, model, handler)];
     const ns = `${ctx.namespace}.Passkeys`;
     if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
-    changes.push({ path: code, before: text, after: applyEdits(text, edits), reason: 'passkey sign-in handler' });
+    ctx.files.write(code, applyEdits(text, edits), 'passkey sign-in handler');
   }
   if (!memberNamed(model, 'ErrorMessage')) {
     notes.push(`${rel(ctx, code)}: LoginModel has no [TempData] ErrorMessage; passkey sign-in errors are shown through it, so add one as the Identity template has`);
   }
-  return { changes, notes };
+  return notes;
 }
 
-async function editManageNavPages(ctx: UiContext, file: string): Promise<FileChange | null> {
+async function editManageNavPages(ctx: UiContext, file: string): Promise<void> {
   const text = ctx.files.read(file);
   const parsed = await parseCSharp(file, text);
   const cls = findClass(parsed.tree.rootNode, 'ManageNavPages');
-  if (!cls || memberNamed(cls, 'PasskeysNavClass')) return null;
+  if (!cls || memberNamed(cls, 'PasskeysNavClass')) return;
   // Mirror the file's own annotation: `string? PageNavClass(...)` in a nullable-enabled file.
   const members = render('ui/razor/ManageNavPagesMembers.cs.tmpl', {}).replace(
     'public static string PasskeysNavClass',
     /\bstring\?\s+PageNavClass\b/.test(text) ? 'public static string? PasskeysNavClass' : 'public static string PasskeysNavClass',
   );
-  const after = applyEdits(text, [appendMembersEdit(text, cls, members)]);
-  return { path: file, before: text, after, reason: 'Passkeys entry in the manage menu' };
+  ctx.files.write(file, applyEdits(text, [appendMembersEdit(text, cls, members)]), 'Passkeys entry in the manage menu');
 }
 
 function rel(ctx: UiContext, file: string): string {

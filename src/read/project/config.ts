@@ -4,10 +4,11 @@
  * the file exists), then environment variables (ConnectionStrings__Name). Later sources win. Keys are
  * case-insensitive. JSON with comments and trailing commas is accepted, as ASP.NET Core accepts it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { readText } from '../text.js';
 
 export interface ResolvedConnectionString {
   name: string;
@@ -34,12 +35,8 @@ export function userSecretsPath(userSecretsId: string, env: NodeJS.ProcessEnv = 
 
 export async function readJsonWithComments(file: string): Promise<unknown> {
   const { parse, printParseErrorCode } = await import('jsonc-parser');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  // ASP.NET Core's JSON configuration reads UTF-8 with or without a BOM.
+  const text = readText(file);
   const errors: import('jsonc-parser').ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
   if (errors.length > 0) {

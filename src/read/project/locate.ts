@@ -1,9 +1,10 @@
 /**
  * From what the user pointed at (a folder, a .csproj, a .sln or .slnx) to the one ASP.NET Core web project.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { readText } from '../text.js';
 import { isWebSdk, loadMsbuildFile } from './msbuild.js';
 import { attr, descendants, parseXml } from './xml.js';
 
@@ -82,7 +83,7 @@ function chooseWebProject(projects: string[], where: string): { projectPath: str
 
 export function solutionProjects(solutionPath: string): string[] {
   const dir = path.dirname(solutionPath);
-  const text = readFileSync(solutionPath, 'utf8');
+  const text = readText(solutionPath);
   const found: string[] = [];
   if (solutionPath.toLowerCase().endsWith('.slnx')) {
     let root;

@@ -3,9 +3,10 @@
  * it imports, the project file and its imports, then central package versions from the nearest
  * Directory.Packages.props. Properties are substituted ($(Name)); conditions are recorded, not evaluated.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { readText } from '../text.js';
 import { attr, descendants, parseXml, textOf, type XmlElement, XmlSyntaxError } from './xml.js';
 
 export interface MsbuildFile {
@@ -50,17 +51,23 @@ export interface MsbuildProject {
   centralPackages?: { file: string; enabled: boolean };
 }
 
-const cache = new Map<string, MsbuildFile>();
+/** Parsed files, valid while the file's size and modification time stay the same (a write is seen at once). */
+const cache = new Map<string, { stamp: string; file: MsbuildFile }>();
+
+function stampOf(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}:${s.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
 
 export function loadMsbuildFile(file: string): MsbuildFile {
+  const stamp = stampOf(file);
   const cached = cache.get(file);
-  if (cached) return cached;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  if (cached && cached.stamp === stamp) return cached.file;
+  const text = readText(file);
   let root: XmlElement;
   try {
     root = parseXml(text);
@@ -74,7 +81,7 @@ export function loadMsbuildFile(file: string): MsbuildFile {
     throw new UserError(`${file} is not an MSBuild project file (its root element is <${root.name}>, not <Project>)`);
   }
   const loaded = { path: file, text, root };
-  cache.set(file, loaded);
+  cache.set(file, { stamp, file: loaded });
   return loaded;
 }
 

@@ -2,9 +2,10 @@
  * Column facts from the EF model snapshot (generated code of a fixed shape), for planning without a database
  * (`db update --script`): the store types EF recorded for the columns Version3 may reshape.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ColumnInfo } from '../../db/dialect.js';
+import { readText } from '../text.js';
 import type { ProviderName } from '../facts.js';
 import type { ProjectFacts } from './index.js';
 
@@ -39,7 +40,7 @@ function modelBeforePasskeys(facts: ProjectFacts): string {
   const index = m.migrations.findIndex((id) => /_AddPasskeySupport$/.test(id));
   if (index > 0) {
     const designer = path.join(m.folder, `${m.migrations[index - 1]}.Designer.cs`);
-    if (existsSync(designer)) return readFileSync(designer, 'utf8');
+    if (existsSync(designer)) return readText(designer);
   }
-  return readFileSync(m.snapshotFile, 'utf8');
+  return readText(m.snapshotFile);
 }

@@ -1,6 +1,7 @@
 /** The C# source files of a project: every .cs below its folder, minus build output and nested projects. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { readText } from '../text.js';
 
 const SKIP = new Set(['bin', 'obj', 'node_modules', 'wwwroot', '.git', '.vs', '.idea']);
 
@@ -27,7 +28,7 @@ export function listCSharpFiles(projectDir: string): SourceFile[] {
       if (entry.isDirectory()) {
         if (!SKIP.has(entry.name) && !entry.name.startsWith('.')) visit(full, false);
       } else if (entry.isFile() && entry.name.endsWith('.cs')) {
-        out.push({ path: full, text: readFileSync(full, 'utf8'), projectDir });
+        out.push({ path: full, text: readText(full), projectDir });
       }
     }
   };

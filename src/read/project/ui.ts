@@ -3,6 +3,7 @@
  * controllers with views; the Bootstrap version; the layout the account pages render in.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readText } from '../text.js';
 import path from 'node:path';
 import type { UiShape } from '../facts.js';
 import type { SourceFile } from './sources.js';
@@ -78,7 +79,7 @@ function listPages(dir: string): string[] {
 
 function layoutFromViewStart(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
-  return /Layout\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+  return /Layout\s*=\s*"([^"]+)"/.exec(readText(file))?.[1];
 }
 
 function resolveLayout(projectDir: string, value: string, searchDirs: string[]): string | null {
@@ -129,7 +130,7 @@ function bootstrapVersion(
     if (major === '4' || major === '5') return { version: Number(major) as 4 | 5, source: 'wwwroot/lib/bootstrap' };
   }
   if (layout) {
-    const markup = readFileSync(path.join(projectDir, layout), 'utf8');
+    const markup = readText(path.join(projectDir, layout));
     const v = /bootstrap@(\d)|bootstrap\/(\d)\./.exec(markup);
     const major = v?.[1] ?? v?.[2];
     if (major === '4' || major === '5') return { version: Number(major) as 4 | 5, source: layout };
@@ -138,7 +139,7 @@ function bootstrapVersion(
   const views = [layout, shape === 'mvc-controllers' ? 'Views/Account/Login.cshtml' : 'Areas/Identity/Pages/Account/Login.cshtml'];
   for (const view of views) {
     if (!view || !existsSync(path.join(projectDir, view))) continue;
-    const markup = readFileSync(path.join(projectDir, view), 'utf8');
+    const markup = readText(path.join(projectDir, view));
     if (/\b(data-bs-toggle|form-floating|btn-close|form-select)\b|\b(ms|me)-(auto|\d)\b/.test(markup)) return { version: 5, source: `${view} markup` };
     if (/\b(data-toggle|form-group|custom-control|custom-select)\b|\b(ml|mr)-(auto|\d)\b/.test(markup)) return { version: 4, source: `${view} markup` };
   }

@@ -1,0 +1,66 @@
+/**
+ * The project upgrade, staged: retarget to .NET 10 (frameworks, packages, SDK pin), Identity schema Version3,
+ * --keep-existing-columns model configuration, and the EF migration AddPasskeySupport (migration, designer,
+ * snapshot). Every edit goes into the staged tree, so each step sees the ones before it.
+ */
+import { UserError } from '../core/errors.js';
+import type { ProjectFacts } from '../read/project/index.js';
+import { productVersionFor } from './db-plan.js';
+import { planEfMigration } from './ef-migration-plan.js';
+import { planKeepColumns } from './keep-columns.js';
+import { planRetarget } from './retarget.js';
+import { planSchemaVersion } from './schema-version.js';
+import type { StagedTree } from './tree.js';
+
+export interface UpgradeOptions {
+  aspnetVersion?: string;
+  keepExistingColumns?: boolean;
+  skipRetarget?: boolean;
+  offline?: boolean;
+}
+
+export interface PackageChange {
+  id: string;
+  from: string;
+  to: string;
+  source: string;
+}
+
+export interface UpgradePlan {
+  packages: PackageChange[];
+  notes: string[];
+  migrationId: string | null;
+  /** the EF Core version the migration files (and the history row) carry */
+  productVersion: string;
+}
+
+/** The EF Core version after the upgrade: the version EF Core's packages are moved to, else the project's own. */
+export function efVersionAfter(facts: ProjectFacts, packages: PackageChange[]): string {
+  return packages.find((p) => /^Microsoft\.EntityFrameworkCore(\.|$)|^Microsoft\.AspNetCore\.Identity\.EntityFrameworkCore$/i.test(p.id))?.to ?? productVersionFor(facts);
+}
+
+export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options: UpgradeOptions): Promise<UpgradePlan> {
+  const provider = facts.identity.provider?.name;
+  if (!provider) throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext');
+  const notes: string[] = [];
+  let packages: PackageChange[] = [];
+  if (!options.skipRetarget) {
+    const retarget = await planRetarget(facts, tree, { aspnetVersion: options.aspnetVersion, offline: options.offline });
+    packages = retarget.packages;
+    notes.push(...retarget.notes);
+  }
+  await planSchemaVersion(facts, tree);
+  if (options.keepExistingColumns) await planKeepColumns(facts, provider, tree);
+  const productVersion = efVersionAfter(facts, packages);
+  let migrationId: string | null = facts.migrations?.migrations.find((m) => /_AddPasskeySupport$/.test(m)) ?? null;
+  if (!facts.migrations) {
+    notes.push('the app has no EF Core migrations (it may call EnsureCreated): no migration files are written; `passkey-migrate db update` adds the passkeys table to its database');
+  } else if (!migrationId) {
+    const ef = (await planEfMigration(facts, provider, tree, { keepExistingColumns: options.keepExistingColumns ?? false, productVersion }))!;
+    migrationId = ef.definition.id;
+    tree.write(ef.files.migration.path, ef.files.migration.text, 'EF migration AddPasskeySupport');
+    tree.write(ef.files.designer.path, ef.files.designer.text, 'EF migration AddPasskeySupport (designer)');
+    tree.write(facts.migrations.snapshotFile, ef.files.snapshot.text, 'EF model snapshot');
+  }
+  return { packages, notes, migrationId, productVersion };
+}
