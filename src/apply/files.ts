@@ -161,7 +161,7 @@ export function restoreFiles(files: WrittenFile[], stopAt: string, backups: Map<
  * space (a full disk cannot stop it); where links are not possible the old text is written back instead. When a
  * write fails, what was written is rolled back and the failure thrown. `between` runs after each file.
  */
-export async function writeFiles(files: WrittenFile[], options: { stopAt: string; between?: () => Promise<void> | void }): Promise<FileWrites> {
+export async function writeFiles(files: WrittenFile[], options: { stopAt: string; display?: (file: string) => string; between?: () => Promise<void> | void }): Promise<FileWrites> {
   const backups = new Map<string, string>();
   const folders: string[] = [];
   const handle: FileWrites = {
@@ -185,7 +185,11 @@ export async function writeFiles(files: WrittenFile[], options: { stopAt: string
           // no hard links here (FAT, some network shares): the rollback writes the old text instead
         }
       }
-      writeFileAtomic(file.path, file.after);
+      try {
+        writeFileAtomic(file.path, file.after);
+      } catch (error) {
+        throw describeFsError((error as Error).cause ?? error, options.display?.(file.path) ?? file.path, 'write');
+      }
       faultPoint('file');
       await options.between?.();
     }
@@ -224,6 +228,6 @@ export function removeEmptyFolders(dir: string, stop: string): void {
 export async function applyFileChanges(changes: FileChange[], options: { stopAt: string; display: (file: string) => string }): Promise<void> {
   refuseChangedSincePlanning(changes, options.display);
   preflightWrites(changes, options.display);
-  (await writeFiles(changes, { stopAt: options.stopAt })).commit();
+  (await writeFiles(changes, { stopAt: options.stopAt, display: options.display })).commit();
 }
 

@@ -44,7 +44,7 @@ export async function applyProject(inputs: ProjectApplyInputs): Promise<{ db: Ap
       writeAddJournal(projectDir, journal);
       faultPoint('add:journal');
       await checkpoint();
-      writes = await writeFiles(journal.files, { stopAt: projectDir, between: checkpoint });
+      writes = await writeFiles(journal.files, { stopAt: projectDir, display, between: checkpoint });
       journal.status = 'files-written';
       writeAddJournal(projectDir, journal);
       faultPoint('add:files-written');

@@ -68,11 +68,19 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   const versionFor = new Map<string, { version: string; source: string }>();
   for (const id of new Set(refs.map((r) => r.id.toLowerCase()))) {
     const ref = refs.find((r) => r.id.toLowerCase() === id)!;
+    const lookup = sources.length ? await packageVersions(ref.id, sources) : { versions: [], answered: [], failed: [] };
     if (options.aspnetVersion && MICROSOFT.test(ref.id)) {
+      // A pinned version must exist where the project restores from (when a source can tell).
+      if (lookup.answered.length > 0 && !lookup.versions.includes(options.aspnetVersion)) {
+        const newest = newestOfMajor(lookup.versions, 10);
+        throw new UserError(`--aspnet-version ${options.aspnetVersion}: ${ref.id} ${options.aspnetVersion} is not on ${lookup.answered.join(', ')} (the project's NuGet sources)${newest ? `; the newest 10.x there is ${newest}` : ''}`, {
+          hint: newest ? `pass --aspnet-version ${newest}, or leave it out` : 'add a NuGet source that has it',
+        });
+      }
+      if (lookup.answered.length === 0) notes.push(`--aspnet-version ${options.aspnetVersion} was not checked against a NuGet source (${options.offline ? '--offline' : 'none answered'})`);
       versionFor.set(id, { version: options.aspnetVersion, source: '--aspnet-version' });
       continue;
     }
-    const lookup = sources.length ? await packageVersions(ref.id, sources) : { versions: [], answered: [], failed: [] };
     const newest = newestOfMajor(lookup.versions, 10);
     if (newest) {
       versionFor.set(id, { version: newest, source: lookup.answered.join(', ') });

@@ -49,6 +49,8 @@ export async function dumpPostgres(database: string): Promise<Dump> {
   const client = new pg.Client(pgSettings(database));
   await client.connect();
   try {
+    const exists = (await client.query(`select to_regclass('"__EFMigrationsHistory"') is not null as e`)).rows[0]?.e;
+    if (!exists) return { schema, history: [] };
     const rows = await client.query('select "MigrationId", "ProductVersion" from "__EFMigrationsHistory" order by 1');
     return { schema, history: rows.rows.map((r) => `${r.MigrationId} ${r.ProductVersion}`) };
   } finally {

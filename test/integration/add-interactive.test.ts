@@ -7,18 +7,27 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { materialize, type Materialized } from '../helpers/fixtures.js';
-import { binPath } from '../helpers/run.js';
+import { binPath, treeDigest } from '../helpers/run.js';
 
-const session = `pkm-${process.pid}`;
-let m: Materialized | undefined;
+let session = `pkm-${process.pid}`;
+const made: Materialized[] = [];
+const sessions: string[] = [];
 afterAll(async () => {
-  try {
-    execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
-  } catch {
-    // already gone
+  for (const s of sessions) {
+    try {
+      execFileSync('tmux', ['kill-session', '-t', s], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
   }
-  await m?.cleanup();
+  for (const m of made) await m.cleanup();
 });
+
+function start(name: string, command: string): void {
+  session = `pkm-${process.pid}-${name}`;
+  sessions.push(session);
+  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', command);
+}
 
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-S', '-2000', '-t', session);
@@ -34,14 +43,15 @@ async function waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
 }
 
 it('shows the plan and the diff of a conflicting file, asks, and applies the answers', async () => {
-  m = await materialize('webapp-sqlite');
+  const m = await materialize('webapp-sqlite');
+  made.push(m);
   const mine = path.join(m.dir, 'Passkeys', 'PasskeyOperation.cs');
   mkdirSync(path.dirname(mine), { recursive: true });
   const myText = 'namespace SampleShop.Passkeys;\n\n// ours: kept\npublic enum PasskeyOperation { Create, Request }\n';
   writeFileSync(mine, myText);
   const done = path.join(m.dir, 'exit-code');
   const command = `env -u CI NO_COLOR=1 ${process.execPath} ${binPath} add --project ${m.dir}; echo $? > ${done}; sleep 600`;
-  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', command);
+  start('conflict', command);
 
   let text = await waitFor(/Apply these changes\?|PasskeyOperation\.cs:/);
   expect(text).toMatch(/Files:/);
@@ -60,4 +70,19 @@ it('shows the plan and the diff of a conflicting file, asks, and applies the ans
   expect(readFileSync(mine, 'utf8')).toBe(myText);
   expect(existsSync(path.join(m.dir, 'Passkeys', 'PasskeyEndpoints.cs'))).toBe(true);
   expect(readFileSync(path.join(m.dir, 'Program.cs'), 'utf8')).toMatch(/MapPasskeyEndpoints<IdentityUser>\(\)/);
+});
+
+it('Ctrl-C at the question: "cancelled: nothing changed", exit 130, nothing written', async () => {
+  const m = await materialize('webapp-sqlite');
+  made.push(m);
+  const digest = treeDigest(m.dir);
+  const done = path.join(m.dir, '..', `${path.basename(m.dir)}-exit-code`);
+  start('cancel', `env -u CI NO_COLOR=1 ${process.execPath} ${binPath} add --project ${m.dir} 2>&1; echo $? > ${done}; sleep 600`);
+  await waitFor(/Apply these changes\?/);
+  tmux('send-keys', '-t', session, 'C-c');
+  const text = await waitFor(/cancelled: nothing changed/);
+  expect(text).not.toMatch(/this is a bug|unexpected failure/);
+  for (let i = 0; i < 50 && !existsSync(done); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(readFileSync(done, 'utf8').trim()).toBe('130');
+  expect(treeDigest(m.dir)).toBe(digest);
 });

@@ -196,10 +196,54 @@ describe('add under SIGKILL', () => {
     expect(after.schema).toEqual(reference.db.schema);
     expect(after.history).toEqual(reference.db.history);
     expect(after.rows).toEqual(users.rows);
-    const leftovers = readdirSync(m.dir, { recursive: true }).map(String).filter((f) => /\.tmp$/.test(f));
+    const leftovers = readdirSync(m.dir, { recursive: true }).map(String).filter((f) => /\.(tmp|bak)$/.test(f));
     expect(leftovers).toEqual([]);
     expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(0);
   });
 });
 
 void statSync;
+
+describe('the journal', () => {
+  it('holds paths relative to the project: undo works after the folder moved', async () => {
+    const m = await app();
+    const original = contents(m.dir);
+    expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
+    const journal = JSON.parse(readFileSync(path.join(m.dir, '.passkey-migrate', 'add.json'), 'utf8'));
+    expect(journal.files.every((f: { path: string }) => !path.isAbsolute(f.path) && !f.path.startsWith('..'))).toBe(true);
+    const moved = `${m.dir}-moved`;
+    execFileSync('mv', [m.dir, moved]);
+    try {
+      const undone = await runCli(['undo', '--yes', '--project', moved]);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(contents(moved)).toEqual(original);
+    } finally {
+      execFileSync('mv', [moved, m.dir]);
+    }
+  });
+
+  it('a damaged journal: add, undo and --check each say so in one line, naming the file and what to do', async () => {
+    const m = await app();
+    expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
+    const file = path.join(m.dir, '.passkey-migrate', 'add.json');
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 5000));
+    for (const args of [['add', '--yes'], ['undo', '--yes'], ['add', '--check']]) {
+      const result = await runCli([...args, '--project', m.dir]);
+      expect(result.code, args.join(' ')).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: the journal .*\.passkey-migrate\/add\.json is damaged \(.*\), so passkey-migrate cannot tell what the last run changed \(restore it from version control, or delete it/);
+    }
+  });
+
+  it('temp files and backups a killed run left are removed by the next add and by undo', async () => {
+    const m = await app();
+    const strays = [path.join(m.dir, '.Program.cs.pkm-999999.tmp'), path.join(m.dir, 'Data', 'Migrations', '.ApplicationDbContextModelSnapshot.cs.pkm-999999.bak'), path.join(m.dir, '.SampleShop.csproj.999998.tmp')];
+    for (const f of strays) writeFileSync(f, 'half');
+    expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
+    for (const f of strays) expect(existsSync(f), f).toBe(false);
+    writeFileSync(strays[0]!, 'half');
+    expect((await runCli(['undo', '--yes', '--project', m.dir])).code).toBe(0);
+    expect(existsSync(strays[0]!)).toBe(false);
+  });
+});

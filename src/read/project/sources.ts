@@ -1,6 +1,7 @@
 /** The C# source files of a project: every .cs below its folder, minus build output and nested projects. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { describeFsError } from '../../core/fs-errors.js';
 import { readText } from '../text.js';
 
 const SKIP = new Set(['bin', 'obj', 'node_modules', 'wwwroot', '.git', '.vs', '.idea']);
@@ -27,11 +28,20 @@ export function listCSharpFiles(projectDir: string): SourceFile[] {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!SKIP.has(entry.name) && !entry.name.startsWith('.')) visit(full, false);
-      } else if (entry.isFile() && entry.name.endsWith('.cs')) {
+      } else if (entry.name.endsWith('.cs') && (entry.isFile() || (entry.isSymbolicLink() && linkedFile(full)))) {
         out.push({ path: full, text: readText(full), projectDir });
       }
     }
   };
   visit(projectDir, true);
   return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** A symbolic link to a file counts as that file; a broken link or a loop is an error naming it, never skipped. */
+function linkedFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch (error) {
+    throw describeFsError(error, file, 'read');
+  }
 }
