@@ -1,7 +1,9 @@
 /**
  * The provider names of new passkeys, computed by our generated C# (PasskeyProviders in PasskeyAccount.cs) built
  * and run by the real SDK: attestation objects in CBOR ("none" and "packed" with a certificate chain before the
- * authenticator data), known, unknown and all-zero AAGUIDs, no attested credential data, and garbage.
+ * authenticator data), known, unknown and all-zero AAGUIDs, no attested credential data, and garbage. The reader
+ * is bounded: nesting 60,000 deep, an oversized object, trailing bytes and an indefinite-length map are refused
+ * (false), never a crash.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +11,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { exec } from '../helpers/dotnet.js';
 import { repoRoot } from '../helpers/run.js';
+import { nestedArrays } from '../helpers/webauthn.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pkm-providers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +56,7 @@ it('names passkeys from known AAGUIDs and nothing else', async () => {
   }
   writeFileSync(
     path.join(dir, 'Program.cs'),
-    'foreach (var arg in args) Console.WriteLine(ProviderCheck.Passkeys.PasskeyProviders.NameFor(Convert.FromHexString(arg)) ?? "(none)");\n',
+    'foreach (var arg in args) Console.WriteLine(ProviderCheck.Passkeys.PasskeyProviders.TryReadAaguid(Convert.FromHexString(arg), out var aaguid) ? ProviderCheck.Passkeys.PasskeyProviders.NameFor(aaguid) ?? "(none)" : "(refused)");\n',
   );
   const inputs = [
     none(authData('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4')),
@@ -63,8 +66,19 @@ it('names passkeys from known AAGUIDs and nothing else', async () => {
     none(authData('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4', false)),
     none(authData('bada5566-a7aa-401f-bd96-45619a55120d')).slice(0, 40),
     [0xff, 0x00, 0x13],
+    // attStmt nested 60,000 deep (within the size bound), then oversized, trailing bytes, an indefinite-length map
+    map([text('fmt'), text('none'), text('attStmt'), [...nestedArrays(60_000)], text('authData'), bytes(authData('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4'))]),
+    map([text('fmt'), text('none'), text('attStmt'), bytes(Array(70_000).fill(1)), text('authData'), bytes(authData('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4'))]),
+    [...none(authData('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4')), 0x00],
+    [0xbf, ...none(authData('ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4')).slice(1), 0xff],
   ];
-  const run = await exec('dotnet', ['run', '--project', dir, '--', ...inputs.map(hex)], { cwd: dir, env: { DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' } });
+  // Through a file: the inputs are too long for one command line.
+  writeFileSync(path.join(dir, 'inputs.txt'), inputs.map(hex).join('\n'));
+  writeFileSync(
+    path.join(dir, 'Program.cs'),
+    readFileSync(path.join(dir, 'Program.cs'), 'utf8').replace('foreach (var arg in args)', 'foreach (var arg in File.ReadAllLines(args[0]))'),
+  );
+  const run = await exec('dotnet', ['run', '--project', dir, '--', path.join(dir, 'inputs.txt')], { cwd: dir, env: { DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' } });
   expect(run.code, run.stdout + run.stderr).toBe(0);
-  expect(run.stdout.trim().split(/\r?\n/)).toEqual(['Google Password Manager', 'iCloud Keychain', '(none)', '(none)', '(none)', '(none)', '(none)']);
+  expect(run.stdout.trim().split(/\r?\n/)).toEqual(['Google Password Manager', 'iCloud Keychain', '(none)', '(none)', '(none)', '(refused)', '(refused)', '(refused)', '(refused)', '(refused)', '(refused)']);
 }, 180_000);

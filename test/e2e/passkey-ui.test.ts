@@ -160,13 +160,14 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       await s.page.goto(flow.url(profile.passkeysPath));
       expect((await flow.passkeyRows())[0]?.name).toBe('<script>alert(1)</script>');
 
-      // Signed out, a user name with URL-special characters goes to the request-options endpoint intact.
+      // Signed out, a typed user name is not sent by default: not in the URL (proxy logs), not in the body.
       await flow.signOut();
       const userName = 'a+b&c#d@example.test';
-      const seen: string[] = [];
-      s.page.on('request', (r) => {
-        if (/PasskeyRequestOptions/.test(r.url())) seen.push(new URL(r.url()).searchParams.get('username') ?? '');
-      });
+      const seen: { query: string | null; body: string | null }[] = [];
+      const watch = (r: import('playwright-core').Request) => {
+        if (/PasskeyRequestOptions/.test(r.url())) seen.push({ query: new URL(r.url()).search, body: r.postData() });
+      };
+      s.page.on('request', watch);
       await flow.withoutAutofill(async () => {
         await s.page.goto(flow.url(profile.loginPath));
         await s.page.fill(profile.fields.email, userName);
@@ -175,7 +176,28 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
         expect((await options).status()).toBe(200);
         await flow.expectSignedIn();
       });
-      expect(seen).toEqual([userName]);
+      expect(seen).toEqual([{ query: '', body: null }]);
+      // An app that wants allowCredentials for the typed name (Passkeys:OfferCredentialsForUserName) gets it in
+      // the request body, with its URL-special characters intact.
+      const offering = await startApp(app.dir, { env: { ...process.env, ...app.env, Passkeys__OfferCredentialsForUserName: 'true' } });
+      try {
+        seen.length = 0;
+        await flow.signOut();
+        await flow.withoutAutofill(async () => {
+          await s.page.goto(new URL(profile.loginPath, offering.url).toString());
+          await s.page.fill(profile.fields.email, userName);
+          const options = s.page.waitForResponse((r) => /PasskeyRequestOptions/.test(r.url()));
+          await s.page.locator('button[name="__passkeySubmit"]').click();
+          expect((await options).status()).toBe(200);
+          await s.page.locator(profile.signOutButton).first().waitFor();
+        });
+        expect(seen).toHaveLength(1);
+        expect(seen[0]!.query).toBe('');
+        expect(new URLSearchParams(seen[0]!.body ?? '').get('username')).toBe(userName);
+      } finally {
+        await offering.stop();
+      }
+      s.page.off('request', watch);
     } finally {
       await s.close();
     }

@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '../..');
-export const binPath = path.join(repoRoot, 'bin', 'passkey-migrate.js');
+/** The CLI under test: this checkout's, or another build's (PKM_CLI), e.g. to prove an attack worked before a fix. */
+export const binPath = process.env.PKM_CLI ?? path.join(repoRoot, 'bin', 'passkey-migrate.js');
 
 export interface RunResult {
   code: number;

@@ -10,6 +10,7 @@ import { listCSharpFiles } from '../../read/project/sources.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { StagedTree } from '../tree.js';
 import { planEndpointMapping } from './endpoints-edit.js';
+import { planPasskeyServices } from './services-edit.js';
 import { scriptIncludeEdit } from './markup-edit.js';
 
 export interface UiContext {
@@ -92,6 +93,7 @@ export async function planCommonUi(ctx: UiContext): Promise<{ notes: string[] }>
   createFile(ctx, path.join(ctx.projectDir, 'wwwroot', 'js', 'passkey-submit.js'), render('ui/common/passkey-submit.js', {}), 'the <passkey-submit> element');
 
   const sources = listCSharpFiles(ctx.projectDir);
+  notes.push(...(await planPasskeyServices(ctx, [...sources])));
   const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files });
   if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
 

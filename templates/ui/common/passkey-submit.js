@@ -98,8 +98,8 @@ export function credentialToJson(credential) {
   });
 }
 
-async function postForOptions(url, headers, signal) {
-  const response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, signal });
+async function postForOptions(url, headers, signal, body) {
+  const response = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, signal, body });
   if (response.status === 429) {
     throw new Error('Too many passkey attempts. Please wait a minute and try again.');
   }
@@ -129,11 +129,15 @@ class PasskeySubmitElement extends HTMLElement {
     }
   }
 
-  /** The server did not know the passkey just used: tell the browser (WebAuthn Signal API, where supported). */
+  /**
+   * The server definitely does not know the passkey just used: tell the browser (WebAuthn Signal API, where
+   * supported), with the rp id the server uses. The server names a credential only when it is sure.
+   */
   signalUnknownCredential() {
     const credentialId = this.getAttribute('unknown-credential');
-    if (!credentialId || typeof window.PublicKeyCredential?.signalUnknownCredential !== 'function') return;
-    PublicKeyCredential.signalUnknownCredential({ rpId: location.hostname, credentialId }).catch((error) => console.warn(error));
+    const rpId = this.getAttribute('rp-id');
+    if (!credentialId || !rpId || typeof window.PublicKeyCredential?.signalUnknownCredential !== 'function') return;
+    PublicKeyCredential.signalUnknownCredential({ rpId, credentialId }).catch((error) => console.warn(error));
   }
 
   disconnectedCallback() {
@@ -153,12 +157,12 @@ class PasskeySubmitElement extends HTMLElement {
       return navigator.credentials.create({ publicKey: options, signal });
     }
     if (operation === 'Request') {
-      const userField = this.getAttribute('email-name');
+      // The typed user name goes only where the server uses it (send-user-name), and in the body, never the URL
+      // (which lands in proxy and server logs).
+      const userField = this.hasAttribute('send-user-name') ? this.getAttribute('email-name') : null;
       const userName = userField ? new FormData(this.internals.form).get(userField) : null;
-      if (typeof userName === 'string' && userName.length > 0) {
-        url.searchParams.set('username', userName);
-      }
-      const options = requestOptions(await postForOptions(url, headers, signal));
+      const body = typeof userName === 'string' && userName.length > 0 ? new URLSearchParams({ username: userName }) : undefined;
+      const options = requestOptions(await postForOptions(url, headers, signal, body));
       return navigator.credentials.get({ publicKey: options, mediation: conditional ? 'conditional' : undefined, signal });
     }
     throw new Error(`Unknown passkey operation '${operation}'.`);
