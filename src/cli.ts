@@ -91,6 +91,7 @@ Examples:
     .addOption(checkOption('exit 0 when fully migrated, 2 when anything is pending (listing what)'))
     .addOption(uiOption().conflicts(['skipUi']))
     .option('--skip-ui', 'no passkey UI (only the project and the database)')
+    .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
     .option('--skip-db', 'do not touch (or, with --check, look at) the database')
     .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
     .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')
@@ -125,6 +126,7 @@ Examples:
     .addOption(dryRunOption())
     .addOption(checkOption('exit 0 when in place, 2 when pending'))
     .addOption(onConflictOption())
+    .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
     .action(run(async () => (await import('./commands/scaffold.js')).scaffold));
 
   common(program.command('verify'))

@@ -23,6 +23,7 @@ export interface AddOptions extends DbCommandOptions {
   check?: boolean;
   ui?: string;
   skipUi?: boolean;
+  forceUi?: boolean;
   skipDb?: boolean;
   skipRetarget?: boolean;
   allowDirty?: boolean;

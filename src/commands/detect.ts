@@ -7,6 +7,7 @@ import { readDatabase } from '../read/database/index.js';
 import type { DatabaseFacts } from '../read/database/identity-schema.js';
 import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
 import { UserError } from '../core/errors.js';
+import { planAddFiles } from '../plan/add-plan.js';
 
 export interface DetectOptions {
   project?: string;
@@ -17,36 +18,57 @@ export interface DetectOptions {
 
 export interface DetectReport {
   command: 'detect';
+  status: 'ok';
+  /** "yes", or "no" with the reasons add would stop for */
+  supported: 'yes' | 'no';
+  reasons: string[];
   project: ReturnType<typeof describeProject>;
-  database: DatabaseFacts | { skipped: true; reason: string };
+  database: DatabaseFacts | { skipped: true; reason: string } | { error: string; hint: string | null };
   warnings: string[];
 }
 
 export async function detect(options: DetectOptions, out: Output): Promise<number> {
-  const facts = await readProject({ project: options.project, connection: options.connection });
+  const facts = await readProject({ project: options.project, connection: options.connection, compileFor: 'current' });
   const warnings: string[] = [];
-  if (!facts.identity.provider) {
-    throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', {
-      hint: 'passkey-migrate supports SQLite, SQL Server, PostgreSQL and MySQL/MariaDB',
-    });
-  }
+  const reasons: string[] = [];
+  // The database part says why it could not be read; the project facts stand on their own.
   let database: DetectReport['database'];
   if (options.skipDb) {
     database = { skipped: true, reason: '--skip-db' };
+  } else if (!facts.identity.provider) {
+    database = { error: 'no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', hint: null };
   } else {
-    const connection = requireConnection(facts);
-    database = await readDatabase({
-      provider: facts.identity.provider.name,
-      connectionString: connection.value,
-      baseDir: facts.msbuild.dir,
-      tables: facts.identity.tables,
-      keyType: facts.identity.keyType,
-      connectTimeoutMs: options.connectTimeout,
-    });
-    if (!database.exists) warnings.push(`the database ${database.target} does not exist yet; run the app's migrations first`);
+    try {
+      const connection = requireConnection(facts);
+      database = await readDatabase({
+        provider: facts.identity.provider.name,
+        connectionString: connection.value,
+        baseDir: facts.msbuild.dir,
+        tables: facts.identity.tables,
+        keyType: facts.identity.keyType,
+        connectTimeoutMs: options.connectTimeout,
+      });
+      if (!database.exists) warnings.push(`the database ${database.target} does not exist yet; run the app's migrations first`);
+      else if (!database.tables.users.exists) reasons.push(`the database has no ${database.tables.users.name} table: run the app's own migrations first`);
+      else if (database.passkeysTable === 'mismatch') reasons.push(`the database's ${database.tables.userPasskeys.name} differs from what EF Core creates: ${database.passkeysTableProblems.join('; ')}`);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      database = { error: error.message, hint: error.hint ?? null };
+      warnings.push(`database not read: ${error.message}${error.hint ? ` (${error.hint}; or pass --skip-db, or --connection)` : ' (pass --skip-db, or --connection)'}`);
+    }
   }
   if (!facts.migrations) warnings.push('no EF Core migrations found for the DbContext (the app may use EnsureCreated)');
-  const report: DetectReport = { command: 'detect', project: describeProject(facts), database, warnings };
+  // Supported: what add would stop for, found by planning add (offline, nothing written).
+  if (!facts.identity.provider) reasons.push('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext');
+  else {
+    try {
+      await planAddFiles(facts, { offline: true, keepExistingColumns: false });
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      reasons.push(error.message);
+    }
+  }
+  const report: DetectReport = { command: 'detect', status: 'ok', supported: reasons.length ? 'no' : 'yes', reasons, project: describeProject(facts), database, warnings };
   if (out.json) out.document(report);
   else printReport(report, out);
   return 0;
@@ -76,7 +98,15 @@ export function describeProject(facts: ProjectFacts) {
       file: rel(identity.registration.file),
       line: identity.registration.line,
       via: /^(Program|Startup)\.cs$/.test(registeredIn) ? null : `${identity.registration.enclosingType ?? '?'}.${identity.registration.enclosingMethod ?? '?'}`,
+      otherBranches: identity.otherBranches.map((b) => ({ file: rel(b.file), line: b.line, method: b.method })),
+      optionsMethod: identity.optionsMethod ? { name: identity.optionsMethod.name, file: rel(identity.optionsMethod.file), line: identity.optionsMethod.line } : null,
+      stores: identity.storesVia,
     },
+    designTimeFactory: identity.designTimeFactory ? { name: identity.designTimeFactory.name, file: rel(identity.designTimeFactory.file), line: identity.designTimeFactory.line, provider: identity.designTimeFactory.provider } : null,
+    providerCandidates: identity.providerCandidates.map((c) => ({ provider: c.name, file: rel(c.file), line: c.line, environment: c.environment })),
+    environment: facts.environment,
+    launchProfile: facts.launchProfile ? { name: facts.launchProfile.name, file: rel(facts.launchProfile.file) } : null,
+    existingPasskeySupport: facts.existingPasskeys.map((e) => ({ what: e.what, file: rel(e.file), line: e.line })),
     userType: identity.userType,
     roleType: identity.roleType,
     keyType: identity.keyType,
@@ -143,7 +173,9 @@ function printReport(report: DetectReport, out: Output): void {
   line('layout', p.layout);
   line('migrations', p.migrations ? `${p.migrations.folder} (${p.migrations.list.length}, EF ${p.migrations.productVersion ?? '?'})` : 'none');
   const db = report.database;
-  if ('skipped' in db) {
+  if ('error' in db) {
+    line('database', `not read: ${db.error}`);
+  } else if ('skipped' in db) {
     line('database', `not read (${db.reason})`);
   } else if (!db.exists) {
     line('database', `${db.target}: does not exist yet`);
@@ -156,4 +188,5 @@ function printReport(report: DetectReport, out: Output): void {
     line('  schema version', db.schemaVersion ? `${db.schemaVersion} (${db.schemaVersionBasis})` : db.schemaVersionBasis);
   }
   for (const warning of report.warnings) out.warn(warning);
+  out.line(`supported: ${report.supported === 'yes' ? out.style('ok', 'yes') : `${out.style('error', 'no')} (${report.reasons.join('; ')})`}`);
 }

@@ -17,6 +17,7 @@ export interface ScaffoldOptions {
   dryRun?: boolean;
   check?: boolean;
   onConflict?: string;
+  forceUi?: boolean;
 }
 
 export async function scaffold(options: ScaffoldOptions, out: Output): Promise<number> {
@@ -24,7 +25,7 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
   const facts = await readProject({ project: options.project });
   const rel = relativeTo(facts.located.root);
   const tree = new StagedTree();
-  const plan = await planUi(facts, tree, { ui: options.ui });
+  const plan = await planUi(facts, tree, { ui: options.ui, forceUi: options.forceUi });
   const planned = tree.changes();
   const files = fileList(planned, rel);
   if (planned.length === 0) {

@@ -15,6 +15,7 @@ import { planUpgrade, type UpgradeOptions, type UpgradePlan } from './upgrade-pl
 export interface AddPlanOptions extends UpgradeOptions {
   ui?: string;
   skipUi?: boolean;
+  forceUi?: boolean;
 }
 
 export interface AddPlan {
@@ -28,7 +29,7 @@ export interface AddPlan {
 
 export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = new StagedTree()): Promise<AddPlan> {
   const upgrade = await planUpgrade(facts, tree, options);
-  const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui });
+  const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui, forceUi: options.forceUi });
   return {
     changes: tree.changes(),
     packages: upgrade.packages,

@@ -13,29 +13,51 @@ export function indentUnit(text: string): string {
 }
 
 export function hasUsing(root: SyntaxNode, text: string, namespace: string): boolean {
-  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive');
+  const inNamespaces = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration').flatMap((ns) => ns.childForFieldName('body')?.namedChildren ?? []);
+  const usings = [...root.namedChildren, ...inNamespaces].filter((c): c is SyntaxNode => c?.type === 'using_directive');
   if (usings.some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${namespace};`)) return true;
   // Code in that namespace, or one below it, sees it without a using.
   return new RegExp(`namespace\\s+${namespace.replace(/\./g, '\\.')}\\b`).test(text);
 }
 
-/** Adds `using <namespace>;` among the file's usings (in order when they are sorted), or before the first code. */
+/**
+ * Adds `using <namespace>;` among the file's usings (in order when they are sorted); inside the namespace when the
+ * file keeps its usings there; else before the first code, after the directives that must precede it (#define,
+ * #undef, #nullable, #pragma) and the file's leading comments.
+ */
 export function usingEdit(root: SyntaxNode, text: string, namespace: string): TextEdit {
-  const usings = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'using_directive' && !/^global\b|=/.test(c.text.replace(/^using\s+/, '')));
+  const plain = (c: SyntaxNode | null): c is SyntaxNode => c?.type === 'using_directive' && !/^global\b|=/.test(c.text.replace(/^using\s+/, ''));
+  let usings = root.namedChildren.filter(plain);
+  if (usings.length === 0) {
+    // Usings inside a namespace block: the new one goes with them.
+    for (const ns of root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration')) {
+      const inner = ns.childForFieldName('body')?.namedChildren.filter(plain) ?? [];
+      if (inner.length) {
+        usings = inner;
+        break;
+      }
+    }
+  }
   const line = `using ${namespace};`;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   if (usings.length === 0) {
-    const first = root.namedChildren.find((c) => c && c.type !== 'comment' && c.type !== 'preproc_nullable');
+    const leading = /^(comment|preproc_define|preproc_undef|preproc_nullable|preproc_pragma|preproc_region|preproc_endregion|preproc_line|preproc_warning|preproc_error)$/;
+    const first = root.namedChildren.find((c) => c && !leading.test(c.type) && !(c.type === 'using_directive'));
+    const after = root.namedChildren.filter((c) => c && /^preproc_(define|undef|nullable)$/.test(c.type) && (!first || c.endIndex <= first.startIndex)).pop();
+    if (after) {
+      const at = text.indexOf('\n', after.endIndex - 1) + 1 || text.length;
+      return { at, end: at, text: `${line}${eol}${eol}` };
+    }
     const at = first ? text.lastIndexOf('\n', first.startIndex) + 1 : 0;
     return { at, end: at, text: `${line}${eol}${eol}` };
   }
   const next = usings.find((u) => !u.text.startsWith('using System') && u.text > line);
   if (next) {
     const at = text.lastIndexOf('\n', next.startIndex) + 1;
-    return { at, end: at, text: `${line}${eol}` };
+    return { at, end: at, text: `${lineIndent(text, next.startIndex)}${line}${eol}` };
   }
   const last = usings[usings.length - 1]!;
-  return { at: last.endIndex, end: last.endIndex, text: `${eol}${line}` };
+  return { at: last.endIndex, end: last.endIndex, text: `${eol}${lineIndent(text, last.startIndex)}${line}` };
 }
 
 export function findClass(root: SyntaxNode, name: string): SyntaxNode | undefined {

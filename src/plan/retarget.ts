@@ -4,10 +4,11 @@
  * (or a pinned or built-in version), and global.json's SDK pin. Every edit splices the exact range of a value, so
  * formatting, comments and every other element stay byte for byte.
  */
+import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { BUILTIN_EF_VERSION } from './passkey-migration.js';
 import { newestOfMajor, nugetSources, packageVersions } from '../read/nuget.js';
-import { loadMsbuildFile, type MsbuildProject, type PackageReference } from '../read/project/msbuild.js';
+import { loadMsbuildFile, targetFrameworks, type MsbuildProject, type PackageReference, type PropertySetting } from '../read/project/msbuild.js';
 import { descendants, textOf, type XmlElement } from '../read/project/xml.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
@@ -38,32 +39,50 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   const projects: MsbuildProject[] = [facts.msbuild, ...facts.references];
   const edits: PendingEdit[] = [];
   const notes: string[] = [];
+  const rel = (file: string) => path.relative(facts.located.root, file).split(path.sep).join('/') || file;
 
-  // Target frameworks
+  // Target frameworks: what MSBuild evaluated decides; every literal setting below 10 is moved, and the one that
+  // gives the evaluated value must be among them (or a property it names, wherever that is set).
   const seen = new Set<string>();
+  const frameworkEdit = (setting: PropertySetting): void => {
+    const key = `${setting.file}:${setting.element.openEnd}`;
+    if (seen.has(key) || /\$\(/.test(setting.raw)) return;
+    seen.add(key);
+    const frameworks = setting.raw.split(';').map((f) => f.trim()).filter(Boolean);
+    const next = [...new Set(frameworks.map((f) => (/^net\d+\.\d+$/.test(f) && Number(f.slice(3).split('.')[0]) < 10 ? TARGET_FRAMEWORK : f)))];
+    const value = next.join(';');
+    if (value === setting.raw) return;
+    const inner = textOf(loadMsbuildFile(setting.file).text, setting.element);
+    const lead = inner.length - inner.trimStart().length;
+    edits.push({ file: setting.file, edit: { at: setting.element.openEnd + lead, end: setting.element.openEnd + lead + setting.raw.length, text: value } });
+  };
   for (const project of projects) {
-    for (const setting of project.targetFrameworkSettings) {
-      const key = `${setting.file}:${setting.element.openEnd}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (/\$\(/.test(setting.raw)) {
-        notes.push(`${setting.name} in ${setting.file} is set through a property (${setting.raw}); set it to ${TARGET_FRAMEWORK} yourself`);
-        continue;
-      }
-      const frameworks = setting.raw.split(';').map((s) => s.trim()).filter(Boolean);
-      const next = [...new Set(frameworks.map((f) => (/^net\d+\.\d+$/.test(f) && Number(f.slice(3).split('.')[0]) < 10 ? TARGET_FRAMEWORK : f)))];
-      const value = next.join(';');
-      if (value !== setting.raw) {
-        const inner = textOf(loadMsbuildFile(setting.file).text, setting.element);
-        const lead = inner.length - inner.trimStart().length;
-        edits.push({ file: setting.file, edit: { at: setting.element.openEnd + lead, end: setting.element.openEnd + lead + setting.raw.length, text: value } });
-      }
+    const frameworks = targetFrameworks(project);
+    for (const setting of project.targetFrameworkSettings) frameworkEdit(setting);
+    if (!frameworks.some((f) => /^net\d+\.\d+$/.test(f) && Number(f.slice(3).split('.')[0]) < 10)) continue;
+    const name = project.evaluated.TargetFrameworks ? 'targetframeworks' : 'targetframework';
+    const winner = project.properties.get(name);
+    const through = winner?.located ? /^\$\(([\w.]+)\)$/.exec(winner.raw)?.[1] : undefined;
+    const source = through ? project.properties.get(through.toLowerCase()) : winner;
+    if (!source?.located || /\$\(/.test(source.raw)) {
+      throw new UserError(
+        `${project.name}: ${winner?.name ?? 'TargetFramework'} evaluates to ${frameworks.join(';')}, but passkey-migrate found no element that sets it to that value${winner ? ` (the last one, ${rel(winner.file)}:${lineOf(winner)}, says "${winner.raw}")` : ''}`,
+        { hint: `set it to ${TARGET_FRAMEWORK} where it is defined (a property, a condition or a file outside the project), or pass --skip-retarget and retarget by hand` },
+      );
     }
+    frameworkEdit(source);
   }
 
   // Packages
   const packages: RetargetResult['packages'] = [];
-  const refs = projects.flatMap((p) => p.packages).filter((p) => UPDATED.test(p.id) && p.versionRaw !== undefined && p.versionElement);
+  const updated = projects.flatMap((p) => p.packages).filter((p) => UPDATED.test(p.id) && p.version !== undefined);
+  const unlocated = updated.find((p) => p.versionRaw === undefined || !p.versionElement);
+  if (unlocated) {
+    throw new UserError(`${unlocated.id} ${unlocated.version} (in ${rel(unlocated.file)}): passkey-migrate found no element that sets its version`, {
+      hint: 'set its version to a 10.0.x where it is defined, or pass --skip-retarget and retarget by hand',
+    });
+  }
+  const refs = updated;
   const sources = options.offline ? [] : nugetSources(facts.msbuild.dir);
   const versionFor = new Map<string, { version: string; source: string }>();
   for (const id of new Set(refs.map((r) => r.id.toLowerCase()))) {
@@ -95,20 +114,30 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       notes.push(`no NuGet source answered: ${ref.id} set to the known-good ${builtin}`);
     }
   }
-  const propertyEdits = new Set<string>();
+  // One edit per place a version is written; every package whose evaluated version changes is listed, also
+  // those that move because the property they share moves.
+  const editsAt = new Map<string, { edit: PendingEdit; version: string; by: string }>();
   for (const ref of refs) {
     const target = versionFor.get(ref.id.toLowerCase())!;
     if (ref.version === target.version) continue;
     const edit = versionEdit(ref, target.version, projects);
     if (!edit) {
-      notes.push(`the version of ${ref.id} (${ref.versionRaw}) is not a plain value; set it to ${target.version} yourself`);
-      continue;
+      throw new UserError(`the version of ${ref.id} is written as "${ref.versionRaw}" in ${rel(ref.versionFile ?? ref.file)}, which passkey-migrate cannot set to ${target.version}`, {
+        hint: `set it to ${target.version} yourself (or pass --skip-retarget)`,
+      });
     }
     const key = `${edit.file}:${edit.edit.at}`;
-    if (propertyEdits.has(key)) continue;
-    propertyEdits.add(key);
-    edits.push(edit);
-    if (!packages.some((p) => p.id === ref.id)) packages.push({ id: ref.id, from: ref.version ?? '?', to: target.version, source: target.source });
+    const prior = editsAt.get(key);
+    if (prior && prior.version !== target.version) {
+      throw new UserError(`${ref.id} and ${prior.by} share their version (${ref.versionRaw} in ${rel(edit.file)}) but need different 10.x versions (${target.version}, ${prior.version})`, {
+        hint: 'give them separate version properties, or pin both with --aspnet-version',
+      });
+    }
+    if (!prior) {
+      editsAt.set(key, { edit, version: target.version, by: ref.id });
+      edits.push(edit);
+    }
+    if (!packages.some((p) => p.id.toLowerCase() === ref.id.toLowerCase())) packages.push({ id: ref.id, from: ref.version ?? '?', to: target.version, source: target.source });
   }
 
   // Files: the offsets were taken from the text the project was read from, which must still be the staged text.
@@ -142,14 +171,9 @@ function versionEdit(ref: PackageReference, version: string, projects: MsbuildPr
   return { file, edit: { at, end: at + match[3]!.length, text: version } };
 }
 
-function propertyEdit(name: string, version: string, cpmFile: string, projects: MsbuildProject[]): PendingEdit | null {
-  const candidates: { file: string; element: XmlElement }[] = [];
-  for (const el of descendants(loadMsbuildFile(cpmFile).root)) if (el.parent?.name === 'PropertyGroup' && el.name.toLowerCase() === name.toLowerCase()) candidates.push({ file: cpmFile, element: el });
-  for (const p of projects) {
-    const setting = p.properties.get(name.toLowerCase());
-    if (setting) candidates.push({ file: setting.file, element: setting.element });
-  }
-  const target = candidates[candidates.length - 1];
+function propertyEdit(name: string, version: string, _cpmFile: string, projects: MsbuildProject[]): PendingEdit | null {
+  // The setting MSBuild used for the property (located), in any project's imported files.
+  const target = projects.map((p) => p.properties.get(name.toLowerCase())).find((s) => s?.located);
   if (!target) return null;
   const text = loadMsbuildFile(target.file).text;
   const inner = textOf(text, target.element);
@@ -168,4 +192,8 @@ async function stageGlobalJson(tree: StagedTree, file: string, rollForward: stri
     after = applyJsonEdits(after, modify(after, ['sdk', 'rollForward'], 'latestFeature', { formattingOptions }));
   }
   tree.write(file, after, 'SDK pin for .NET 10');
+}
+
+function lineOf(setting: PropertySetting): number {
+  return loadMsbuildFile(setting.file).text.slice(0, setting.element.start).split('\n').length;
 }

@@ -65,12 +65,31 @@ describe('detect errors', () => {
     await expectOneLineError(['detect', '--project', dir], dir, /appsettings\.json is not valid JSON \(\w+ at line \d+\)/);
   });
 
-  it('connection string missing', async () => {
+  it('connection string missing: the project is reported, the database part says why it was not read', async () => {
     const dir = fixtureCopy('webapp-sqlite');
     writeFileSync(path.join(dir, 'appsettings.json'), '{ "AllowedHosts": "*" }\n');
-    await expectOneLineError(['detect', '--project', dir], dir, /connection string 'DefaultConnection' not found .*ConnectionStrings__DefaultConnection.*--connection/);
+    await expectDatabaseNotRead(['detect', '--project', dir], dir, /connection string 'DefaultConnection' not found .*ConnectionStrings__DefaultConnection.*--connection/);
   });
 });
+
+/** detect reports the project and says in one line why the database was not read (exit 0, also in --json). */
+async function expectDatabaseNotRead(args: string[], dir: string, pattern: RegExp, env: NodeJS.ProcessEnv = {}) {
+  const before = treeDigest(dir);
+  const result = await runCli(args, { env });
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout).toMatch(/Identity\s+Add\w*Identity\w*</);
+  expect(result.stdout).toMatch(/database\s+not read: /);
+  const warnings = result.stderr.trim().split('\n').filter((l) => /database not read/.test(l));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  const json = await runCli([...args, '--json'], { env });
+  expect(json.code).toBe(0);
+  const database = JSON.parse(json.stdout).database;
+  expect(`${database.error} (${database.hint})`).toMatch(pattern);
+  expect(treeDigest(dir)).toBe(before);
+  return { stdout: result.stdout + json.stdout, stderr: result.stderr + json.stderr };
+}
 
 describe('detect database errors', () => {
   let pg: Materialized;
@@ -93,28 +112,26 @@ describe('detect database errors', () => {
 
   it('unreachable PostgreSQL names the host, not the password', async () => {
     const conn = 'Host=127.0.0.1;Port=1;Database=crm;Username=crm;Password=S3cret-unreachable';
-    const result = await expectOneLineError(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:1 .*connection refused/, { ConnectionStrings__Crm: conn });
-    expect(result.stderr).not.toContain('S3cret-unreachable');
+    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:1 .*connection refused/, { ConnectionStrings__Crm: conn });
+    expect(result.stderr + result.stdout).not.toContain('S3cret-unreachable');
   });
 
   it('a server that never answers hits the bounded timeout', async () => {
     const conn = `Host=127.0.0.1;Port=${silentPort};Database=crm;Username=crm;Password=S3cret-silent`;
-    const started = Date.now();
-    const result = await expectOneLineError(['detect', '--project', pg.dir, '--connect-timeout', '1000'], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*timed out/, { ConnectionStrings__Crm: conn });
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(result.stderr).not.toContain('S3cret-silent');
+    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir, '--connect-timeout', '1000'], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*timed out/, { ConnectionStrings__Crm: conn });
+    expect(result.stderr + result.stdout).not.toContain('S3cret-silent');
   });
 
   it('wrong PostgreSQL password', async () => {
     const conn = pg.connectionString!.replace(/Password=[^;]+/, 'Password=Wrong-pw-123');
-    const result = await expectOneLineError(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*password authentication failed/, { ConnectionStrings__Crm: conn });
-    expect(result.stderr).not.toContain('Wrong-pw-123');
+    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*password authentication failed/, { ConnectionStrings__Crm: conn });
+    expect(result.stderr + result.stdout).not.toContain('Wrong-pw-123');
   });
 
   it('wrong MariaDB password, also when given with --connection', async () => {
     const conn = my.connectionString!.replace(/Password=[^;]+/, 'Password=Wrong-pw-456');
-    const result = await expectOneLineError(['detect', '--project', my.dir, '--connection', conn], my.dir, /cannot connect to MySQL\/MariaDB at 127\.0\.0\.1:\d+ .*access denied/i);
-    expect(result.stderr).not.toContain('Wrong-pw-456');
+    const result = await expectDatabaseNotRead(['detect', '--project', my.dir, '--connection', conn], my.dir, /cannot connect to MySQL\/MariaDB at 127\.0\.0\.1:\d+ .*access denied/i);
+    expect(result.stderr + result.stdout).not.toContain('Wrong-pw-456');
   });
 });
 

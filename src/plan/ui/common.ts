@@ -28,17 +28,18 @@ export interface UiContext {
 }
 
 export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree): UiContext {
-  const props = facts.msbuild.properties;
+  // As MSBuild evaluated them (the SDK's defaults included: RootNamespace is the project name made an identifier).
+  const evaluated = facts.msbuild.evaluated;
   const safe = facts.msbuild.name.replace(/[^\w.]/g, '_').replace(/^(\d)/, '_$1');
   return {
     facts,
     projectDir: facts.msbuild.dir,
-    namespace: props.get('rootnamespace')?.value || safe,
-    assembly: props.get('assemblyname')?.value || facts.msbuild.name,
+    namespace: evaluated.RootNamespace || safe,
+    assembly: evaluated.AssemblyName || facts.msbuild.name,
     userType: facts.identity.userTypeReference,
     bootstrap: facts.ui.bootstrap.version ?? 5,
     routePrefix,
-    nullable: /^enable$/i.test(props.get('nullable')?.value ?? ''),
+    nullable: /^enable$/i.test(evaluated.Nullable ?? ''),
     files,
   };
 }

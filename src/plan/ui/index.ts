@@ -1,4 +1,5 @@
 /** The passkey UI plan: which pieces the app's shape needs, staged into the tree (nothing is written here). */
+import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import type { StagedTree } from '../tree.js';
@@ -31,7 +32,18 @@ export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
   }
 }
 
-export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string } = {}): Promise<UiPlan> {
+/** The app's own passkey support, which a second passkey sign-in would duplicate: refused unless --force-ui. */
+export function refuseExistingPasskeys(facts: ProjectFacts, forceUi: boolean | undefined): void {
+  const found = facts.existingPasskeys;
+  if (!found.length || forceUi) return;
+  const rel = (f: string) => path.relative(facts.located.root, f).split(path.sep).join('/');
+  throw new UserError(`the app already has passkey support of its own: ${found.slice(0, 3).map((f) => `${f.what} (${rel(f.file)}${f.line ? `:${f.line}` : ''})`).join('; ')}${found.length > 3 ? `; and ${found.length - 3} more` : ''}; a second passkey sign-in would duplicate it`, {
+    hint: 'pass --skip-ui to upgrade only the project and database, or --force-ui to add the Identity passkey UI anyway',
+  });
+}
+
+export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string; forceUi?: boolean } = {}): Promise<UiPlan> {
+  refuseExistingPasskeys(facts, options.forceUi);
   const kind = uiKindFor(facts, options.ui);
   let pages: { notes: string[] };
   let ctx;

@@ -47,18 +47,60 @@ export async function readJsonWithComments(file: string): Promise<unknown> {
   return value;
 }
 
-function lookupConnectionString(document: unknown, name: string): string | undefined {
-  if (!document || typeof document !== 'object') return undefined;
-  const section = Object.entries(document as Record<string, unknown>).find(([k]) => k.toLowerCase() === 'connectionstrings')?.[1];
-  if (section && typeof section === 'object') {
-    const entry = Object.entries(section as Record<string, unknown>).find(([k]) => k.toLowerCase() === name.toLowerCase());
-    if (entry && typeof entry[1] === 'string') return entry[1];
+/**
+ * A JSON configuration file as ASP.NET Core's JsonConfigurationFileParser reads it: every value under its full
+ * key ("ConnectionStrings:Db"; ':' in a property name is a separator too; array items by index), keys compared
+ * without case. A key that appears twice is an error there ("A duplicate key ... was found"), and here.
+ */
+export async function readConfigurationFile(file: string): Promise<Map<string, string | null>> {
+  const { parseTree, printParseErrorCode } = await import('jsonc-parser');
+  const text = readText(file);
+  const errors: import('jsonc-parser').ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    throw new UserError(`${file} is not valid JSON (${printParseErrorCode(first.error)} at line ${text.slice(0, first.offset).split('\n').length}); fix the file and run again`);
   }
-  // secrets.json is usually flat: "ConnectionStrings:Name": "..."
-  const flat = Object.entries(document as Record<string, unknown>).find(
-    ([k]) => k.toLowerCase() === `connectionstrings:${name.toLowerCase()}`,
-  );
-  return typeof flat?.[1] === 'string' ? flat[1] : undefined;
+  const out = new Map<string, string | null>();
+  const visit = (node: import('jsonc-parser').Node | undefined, prefix: string) => {
+    if (!node) return;
+    if (node.type === 'object') {
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? [];
+        visit(valueNode, prefix ? `${prefix}:${String(keyNode?.value)}` : String(keyNode?.value));
+      }
+      return;
+    }
+    if (node.type === 'array') {
+      (node.children ?? []).forEach((child, i) => visit(child, `${prefix}:${i}`));
+      return;
+    }
+    if (!prefix) return;
+    const key = prefix.toLowerCase();
+    if (out.has(key)) {
+      const line = text.slice(0, node.offset).split('\n').length;
+      throw new UserError(`${file}: the key "${prefix}" appears twice (line ${line}); ASP.NET Core refuses such a file ("A duplicate key was found")`, { hint: 'remove one of them' });
+    }
+    out.set(key, node.type === 'null' ? null : String(node.value));
+  };
+  visit(root, '');
+  return out;
+}
+
+/** The launch profile `dotnet run` uses (the first with commandName "Project", or the one named), and its variables. */
+export async function launchProfile(projectDir: string, name?: string): Promise<{ name: string; file: string; environmentVariables: Record<string, string> } | null> {
+  const file = path.join(projectDir, 'Properties', 'launchSettings.json');
+  if (!existsSync(file)) {
+    if (name) throw new UserError(`--launch-profile ${name}: the project has no Properties/launchSettings.json`);
+    return null;
+  }
+  const doc = (await readJsonWithComments(file)) as { profiles?: Record<string, { commandName?: string; environmentVariables?: Record<string, unknown> }> } | undefined;
+  const profiles = Object.entries(doc?.profiles ?? {});
+  const chosen = name ? profiles.find(([n]) => n === name) : profiles.find(([, p]) => p?.commandName === 'Project');
+  if (name && !chosen) throw new UserError(`--launch-profile ${name}: no such profile in ${file} (it has ${profiles.map(([n]) => n).join(', ') || 'none'})`);
+  if (!chosen) return null;
+  const variables = Object.fromEntries(Object.entries(chosen[1]?.environmentVariables ?? {}).map(([k, v]) => [k, String(v)]));
+  return { name: chosen[0], file, environmentVariables: variables };
 }
 
 export async function resolveConnectionString(options: {
@@ -71,20 +113,20 @@ export async function resolveConnectionString(options: {
   const environment = environmentName(env);
   const files = [path.join(options.projectDir, 'appsettings.json'), path.join(options.projectDir, `appsettings.${environment}.json`)];
   if (options.userSecretsId && environment === 'Development') files.push(userSecretsPath(options.userSecretsId, env));
+  const key = `connectionstrings:${options.name.toLowerCase()}`;
   let winner: { value: string; source: string } | undefined;
   const sourcesRead: string[] = [];
   for (const file of files) {
     if (!existsSync(file)) continue;
     sourcesRead.push(file);
-    const value = lookupConnectionString(await readJsonWithComments(file), options.name);
-    if (value !== undefined) winner = { value, source: file };
+    const value = (await readConfigurationFile(file)).get(key);
+    if (typeof value === 'string') winner = { value, source: file };
   }
   // Environment variables: "__" stands for ":", keys case-insensitive.
-  const wantedKey = `connectionstrings__${options.name.toLowerCase()}`;
-  for (const [key, value] of Object.entries(env)) {
-    if (key.toLowerCase() === wantedKey && value !== undefined) {
-      winner = { value, source: `environment variable ${key}` };
-      sourcesRead.push(`environment variable ${key}`);
+  for (const [name, value] of Object.entries(env)) {
+    if (name.toLowerCase().replace(/__/g, ':') === key && value !== undefined) {
+      winner = { value, source: `environment variable ${name}` };
+      sourcesRead.push(`environment variable ${name}`);
     }
   }
   return winner ? { name: options.name, ...winner, environment, sourcesRead } : undefined;

@@ -2,10 +2,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { readJsonWithComments, resolveConnectionString, type ResolvedConnectionString } from './config.js';
+import { environmentName, launchProfile, readJsonWithComments, resolveConnectionString, type ResolvedConnectionString } from './config.js';
+import { findExistingPasskeySupport, type ExistingPasskeySupport } from './existing-passkeys.js';
 import { readIdentity, type IdentityFacts } from './identity.js';
 import { locateProject, type LocatedProject } from './locate.js';
 import { readMigrations, type MigrationsFacts } from './migrations.js';
+import { evaluateProject } from './evaluate.js';
 import { findUpwards, readMsbuildProject, targetFrameworks, type MsbuildProject } from './msbuild.js';
 import { listCSharpFiles } from './sources.js';
 import { readUi, type UiFacts } from './ui.js';
@@ -23,6 +25,12 @@ export interface ProjectFacts {
   ui: UiFacts;
   migrations: MigrationsFacts | null;
   connection: ResolvedConnectionString | { name: string | null; value: string; source: string } | null;
+  /** the launch profile `dotnet run` uses, whose environment variables join the configuration */
+  launchProfile: { name: string; file: string } | null;
+  /** the ASP.NET Core environment the app runs in (Development unless set) */
+  environment: string;
+  /** passkey or WebAuthn support the app already has */
+  existingPasskeys: ExistingPasskeySupport[];
 }
 
 export interface ReadProjectOptions {
@@ -30,25 +38,52 @@ export interface ReadProjectOptions {
   cwd?: string;
   connection?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Which build the C# is read as (the #if branches it compiles): the app as it is (`current`, for detect), or
+   * as it will be after the upgrade to .NET 10 (`net10`, the default for the commands that change it).
+   */
+  compileFor?: 'current' | 'net10';
+  /** the launch profile to read (as `dotnet run --launch-profile`); default: the one `dotnet run` picks */
+  launchProfile?: string;
+  /** read no launch profile (as `dotnet run --no-launch-profile`) */
+  noLaunchProfile?: boolean;
+}
+
+/** The preprocessor symbols of a build (DefineConstants after the SDK adds its framework symbols). */
+async function defineConstants(projectPath: string, frameworks: string[], compileFor: 'current' | 'net10'): Promise<string[]> {
+  const below10 = (f: string) => /^net\d+\.\d+$/.test(f) && Number(f.slice(3).split('.')[0]) < 10;
+  const framework = compileFor === 'net10' ? (frameworks.some(below10) || !frameworks.length ? 'net10.0' : frameworks[0]!) : frameworks[0];
+  const evaluated = await evaluateProject(projectPath, { globals: framework ? { TargetFramework: framework } : {}, target: 'AddImplicitDefineConstants' });
+  return (evaluated.properties.DefineConstants ?? '').split(/[;,]/).map((s) => s.trim()).filter(Boolean);
 }
 
 export async function readProject(options: ReadProjectOptions = {}): Promise<ProjectFacts> {
   const located = locateProject(options.project, options.cwd);
-  const msbuild = readMsbuildProject(located.projectPath);
+  const msbuild = readMsbuildProject(located.projectPath, await evaluateProject(located.projectPath));
+  // Referenced projects, transitively, each evaluated by the SDK (a level at a time, in parallel).
   const references: MsbuildProject[] = [];
-  const queue = [...msbuild.projectReferences];
   const seen = new Set([msbuild.path]);
-  while (queue.length) {
-    const next = queue.shift()!;
-    if (seen.has(next) || !existsSync(next)) continue;
-    seen.add(next);
-    const ref = readMsbuildProject(next);
-    references.push(ref);
-    queue.push(...ref.projectReferences);
+  let level = msbuild.projectReferences;
+  while (level.length) {
+    const next = [...new Set(level)].filter((p) => !seen.has(p) && existsSync(p));
+    next.forEach((p) => seen.add(p));
+    const read = await Promise.all(next.map(async (p) => readMsbuildProject(p, await evaluateProject(p))));
+    references.push(...read);
+    level = read.flatMap((r) => r.projectReferences);
   }
 
   const sources = [msbuild, ...references].flatMap((p) => listCSharpFiles(p.dir));
-  const identity = await readIdentity(sources);
+  // The environment `dotnet run` gives the app: the shell's, with the launch profile's variables on top.
+  const profile = options.noLaunchProfile ? null : await launchProfile(msbuild.dir, options.launchProfile);
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), ...(profile?.environmentVariables ?? {}) };
+  // Each project's own symbols, asked of the SDK only for projects whose sources have #if.
+  const symbols = new Map<string, string[]>();
+  for (const project of [msbuild, ...references]) {
+    if (sources.some((s) => s.projectDir === project.dir && /^\s*#\s*(if|elif)\b/m.test(s.text))) {
+      symbols.set(project.dir, await defineConstants(project.path, targetFrameworks(project), options.compileFor ?? 'net10'));
+    }
+  }
+  const identity = await readIdentity(sources, { symbols: (dir) => symbols.get(dir) ?? [], environment: environmentName(env) });
 
   const configured = identity.schemaVersionSetting?.value ?? null;
   const effective = (configured && /^Version([123])$/.exec(configured) ? Number(configured.slice(-1)) : 1) as 1 | 2 | 3;
@@ -65,7 +100,7 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
   const ui = readUi({
     projectDir: msbuild.dir,
     sources,
-    identityUiFrameworkVersion: msbuild.properties.get('identityuiframeworkversion')?.value,
+    identityUiFrameworkVersion: msbuild.evaluated.IdentityUIFrameworkVersion || undefined,
     identityUiPackage: packages.some((p) => p.id.toLowerCase() === 'microsoft.aspnetcore.identity.ui'),
   });
 
@@ -84,8 +119,8 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
       (await resolveConnectionString({
         projectDir: msbuild.dir,
         name: identity.connectionStringName,
-        userSecretsId: msbuild.properties.get('usersecretsid')?.value,
-        env: options.env,
+        userSecretsId: msbuild.evaluated.UserSecretsId || undefined,
+        env,
       })) ?? null;
   } else if (identity.inlineConnectionString !== null) {
     connection = { name: null, value: identity.inlineConnectionString, source: path.relative(msbuild.dir, identity.provider?.file ?? '') };
@@ -103,6 +138,9 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
     ui,
     migrations: readMigrations(sources, identity.dbContext.name),
     connection,
+    launchProfile: profile ? { name: profile.name, file: profile.file } : null,
+    environment: environmentName(env),
+    existingPasskeys: findExistingPasskeySupport([msbuild, ...references], sources, identity.dbContext.file, msbuild.dir),
   };
 }
 

@@ -1,12 +1,15 @@
 /**
- * Reads a project the way MSBuild layers it, far enough for our facts: the nearest Directory.Build.props and what
- * it imports, the project file and its imports, then central package versions from the nearest
- * Directory.Packages.props. Properties are substituted ($(Name)); conditions are recorded, not evaluated.
+ * A project as MSBuild sees it: every value (target frameworks, package versions, properties, references) comes
+ * from the SDK's own evaluation (evaluate.ts); the XML of the files the evaluation imported is read only to
+ * locate the exact text that sets each value, so the planners can splice it and keep every other byte. A value
+ * MSBuild evaluated but no element in those files sets literally is reported as such ("not located"), never
+ * guessed.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { readText } from '../text.js';
+import type { EvaluatedProject } from './evaluate.js';
 import { attr, descendants, parseXml, textOf, type XmlElement, XmlSyntaxError } from './xml.js';
 
 export interface MsbuildFile {
@@ -17,22 +20,28 @@ export interface MsbuildFile {
 
 export interface PropertySetting {
   name: string;
+  /** the text as written, e.g. "$(AspNetVersion)" */
   raw: string;
+  /** what MSBuild evaluated the property to (for the winning setting); the literal text for the others */
   value: string;
   file: string;
   element: XmlElement;
   conditional: boolean;
+  /** this element's text gives the value MSBuild evaluated (false: the value comes from elsewhere) */
+  located?: boolean;
 }
 
 export interface PackageReference {
   id: string;
   /** the element that carries the version: the PackageReference (attribute or child) or the PackageVersion */
   versionElement?: XmlElement;
-  /** the evaluated version, when known */
+  /** the evaluated version */
   version?: string;
-  /** where the version is written: the PackageReference itself, or a PackageVersion in Directory.Packages.props */
+  /** where the version is written: the PackageReference itself, or a PackageVersion (central package management) */
   versionFile?: string;
+  /** the version as written there (a literal or "$(Property)") */
   versionRaw?: string;
+  /** the file with the PackageReference */
   file: string;
 }
 
@@ -41,10 +50,13 @@ export interface MsbuildProject {
   dir: string;
   name: string;
   isWeb: boolean;
-  /** every file read, in evaluation order */
+  /** every project file the evaluation imported (not the SDK's), in evaluation order */
   files: MsbuildFile[];
+  /** evaluated properties, lower-cased names; each with the element that sets it when one of files does */
   properties: Map<string, PropertySetting>;
-  /** every TargetFramework/TargetFrameworks setting, in evaluation order (the last one wins) */
+  /** the evaluated values of the properties passkey-migrate asks for, whether or not an element was located */
+  evaluated: Record<string, string>;
+  /** every TargetFramework/TargetFrameworks element in files, in evaluation order */
   targetFrameworkSettings: PropertySetting[];
   packages: PackageReference[];
   projectReferences: string[];
@@ -96,145 +108,119 @@ export function findUpwards(startDir: string, fileName: string, stopAt?: string)
   }
 }
 
-export function readMsbuildProject(projectPath: string): MsbuildProject {
+function isConditional(element: XmlElement): boolean {
+  for (let e: XmlElement | undefined = element; e; e = e.parent) {
+    if (attr(e, 'Condition') !== undefined) return true;
+  }
+  return false;
+}
+
+/** `$(Name)` references in a value, substituted from the evaluated properties (for comparing with MSBuild). */
+function substitute(raw: string, evaluated: Record<string, string>, local: Map<string, string>): string {
+  return raw.replace(/\$\(([A-Za-z_][\w.]*)\)/g, (_whole, name: string) => local.get(name.toLowerCase()) ?? evaluated[name] ?? '');
+}
+
+export function readMsbuildProject(projectPath: string, evaluation: EvaluatedProject): MsbuildProject {
   const dir = path.dirname(projectPath);
   const name = path.basename(projectPath).replace(/\.[^.]+$/, '');
-  const properties = new Map<string, PropertySetting>();
-  const targetFrameworkSettings: PropertySetting[] = [];
-  const files: MsbuildFile[] = [];
-  const packages: PackageReference[] = [];
-  const projectReferences: string[] = [];
-  const builtins = (file: string): Record<string, string> => ({
-    msbuildthisfiledirectory: path.dirname(file) + path.sep,
-    msbuildprojectdirectory: dir,
-    msbuildprojectname: name,
-  });
+  const files = evaluation.imports.filter((f) => existsSync(f)).map(loadMsbuildFile);
+  const evaluated = evaluation.properties;
 
-  const evaluate = (raw: string, file: string): string =>
-    raw.replace(/\$\(([A-Za-z_][\w.]*)\)/g, (whole, prop: string) => {
-      const key = prop.toLowerCase();
-      const builtin = builtins(file)[key];
-      if (builtin !== undefined) return builtin;
-      return properties.get(key)?.value ?? '';
-    });
-
-  const visit = (file: string, seen: Set<string>): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const loaded = loadMsbuildFile(file);
-    files.push(loaded);
-    const walk = (element: XmlElement, conditional: boolean): void => {
-      for (const child of element.children) {
-        const childConditional = conditional || attr(child, 'Condition') !== undefined;
-        if (child.name === 'PropertyGroup') {
-          for (const prop of child.children) {
-            const raw = textOf(loaded.text, prop).trim();
-            const setting: PropertySetting = {
-              name: prop.name,
-              raw,
-              value: evaluate(raw, file),
-              file,
-              element: prop,
-              conditional: childConditional || attr(prop, 'Condition') !== undefined,
-            };
-            properties.set(prop.name.toLowerCase(), setting);
-            if (/^TargetFrameworks?$/i.test(prop.name)) targetFrameworkSettings.push(setting);
-          }
-        } else if (child.name === 'ItemGroup') {
-          for (const item of child.children) {
-            if (item.name === 'PackageReference') {
-              const id = attr(item, 'Include') ?? attr(item, 'Update');
-              if (!id) continue;
-              const versionElement = item.children.find((c) => /^(Version|VersionOverride)$/i.test(c.name));
-              const versionRaw =
-                attr(item, 'VersionOverride') ?? attr(item, 'Version') ??
-                (versionElement ? textOf(loaded.text, versionElement).trim() : undefined);
-              packages.push({
-                id,
-                file,
-                versionElement: versionRaw === undefined ? undefined : versionElement ?? item,
-                versionRaw,
-                version: versionRaw === undefined ? undefined : evaluate(versionRaw, file),
-                versionFile: versionRaw === undefined ? undefined : file,
-              });
-            } else if (item.name === 'ProjectReference') {
-              const include = attr(item, 'Include');
-              if (include) projectReferences.push(path.resolve(path.dirname(file), toPosix(evaluate(include, file))));
-            }
-          }
-        } else if (child.name === 'Import') {
-          const target = attr(child, 'Project');
-          if (target && !attr(child, 'Sdk')) {
-            const resolved = path.resolve(path.dirname(file), toPosix(evaluate(target, file)));
-            if (existsSync(resolved)) visit(resolved, seen);
-          }
-        } else if (child.name === 'Choose' || child.name === 'When' || child.name === 'Otherwise') {
-          walk(child, true);
-        }
-      }
-    };
-    walk(loaded.root, false);
-  };
-
-  const seen = new Set<string>();
-  const directoryBuildProps = findUpwards(dir, 'Directory.Build.props');
-  if (directoryBuildProps) visit(directoryBuildProps, seen);
-  visit(projectPath, seen);
-
-  const main = loadMsbuildFile(projectPath);
-  const isWeb = isWebSdk(main);
-
-  let centralPackages: MsbuildProject['centralPackages'];
-  const cpmEnabled = properties.get('managepackageversionscentrally')?.value.toLowerCase() === 'true';
-  const packagesProps = findUpwards(dir, 'Directory.Packages.props');
-  if (packagesProps) {
-    const cpm = loadMsbuildFile(packagesProps);
-    // Directory.Packages.props may itself turn CPM on, and define properties its versions use.
-    const cpmProps = new Map<string, string>();
-    for (const element of descendants(cpm.root)) {
-      if (element.parent?.name === 'PropertyGroup') {
-        cpmProps.set(element.name.toLowerCase(), textOf(cpm.text, element).trim());
-      }
-    }
-    const enabled = cpmEnabled || cpmProps.get('managepackageversionscentrally')?.toLowerCase() === 'true';
-    centralPackages = { file: packagesProps, enabled };
-    if (enabled) {
-      if (!files.includes(cpm)) files.push(cpm);
-      const evalCpm = (raw: string): string =>
-        raw.replace(/\$\(([A-Za-z_][\w.]*)\)/g, (_w, prop: string) =>
-          cpmProps.get(prop.toLowerCase()) ?? properties.get(prop.toLowerCase())?.value ?? '');
-      const versions = new Map<string, { raw: string; element: XmlElement }>();
-      for (const element of descendants(cpm.root)) {
-        if (element.name !== 'PackageVersion') continue;
-        const id = attr(element, 'Include') ?? attr(element, 'Update');
-        const raw = attr(element, 'Version');
-        if (id && raw !== undefined) versions.set(id.toLowerCase(), { raw, element });
-      }
-      for (const ref of packages) {
-        if (ref.versionRaw !== undefined) continue;
-        const central = versions.get(ref.id.toLowerCase());
-        if (central === undefined) continue;
-        const raw = central.raw;
-        ref.versionElement = central.element;
-        ref.versionRaw = raw;
-        ref.version = evalCpm(raw);
-        ref.versionFile = packagesProps;
-      }
+  // Every property element of the imported files, in evaluation order; the last unconditional one of a name is
+  // taken as the one MSBuild used when its text gives the evaluated value.
+  const literal = new Map<string, string>();
+  const all: PropertySetting[] = [];
+  for (const file of files) {
+    for (const element of descendants(file.root)) {
+      if (element.parent?.name !== 'PropertyGroup') continue;
+      const raw = textOf(file.text, element).trim();
+      const setting: PropertySetting = { name: element.name, raw, value: substitute(raw, evaluated, literal), file: file.path, element, conditional: isConditional(element) };
+      all.push(setting);
+      if (!setting.conditional) literal.set(element.name.toLowerCase(), setting.value);
     }
   }
+  // Per property: the last element whose text gives what MSBuild evaluated (the one it used); when none does,
+  // the last element of that name, marked not located (its text does not explain the value).
+  const properties = new Map<string, PropertySetting>();
+  const evaluatedByKey = new Map(Object.entries(evaluated).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const setting of all) {
+    const key = setting.name.toLowerCase();
+    const value = evaluatedByKey.get(key);
+    const located = value === undefined || setting.value === value;
+    const prior = properties.get(key);
+    if (prior?.located && !located) continue;
+    properties.set(key, { ...setting, value: value ?? setting.value, located });
+  }
 
+  const packages: PackageReference[] = [];
+  const versions = new Map(evaluation.packageVersions.map((v) => [v.identity.toLowerCase(), v]));
+  const cpm = /^true$/i.test(evaluated.ManagePackageVersionsCentrally ?? '');
+  for (const item of evaluation.packageReferences) {
+    const ref: PackageReference = { id: item.identity, file: item.definingFile };
+    const element = findItem(item.definingFile, 'PackageReference', item.identity);
+    const override = item.metadata.VersionOverride;
+    const own = item.metadata.Version;
+    if (override || (own && !cpm)) {
+      ref.version = override || own;
+      ref.versionFile = item.definingFile;
+      if (element) {
+        const located = versionText(element, loadMsbuildFile(item.definingFile).text, override ? 'VersionOverride' : 'Version');
+        if (located) {
+          ref.versionElement = located.element;
+          ref.versionRaw = located.raw;
+        }
+      }
+    } else if (cpm) {
+      const central = versions.get(item.identity.toLowerCase());
+      if (central?.metadata.Version) {
+        ref.version = central.metadata.Version;
+        ref.versionFile = central.definingFile;
+        const versionElement = findItem(central.definingFile, 'PackageVersion', central.identity);
+        if (versionElement) {
+          ref.versionElement = versionElement;
+          ref.versionRaw = attr(versionElement, 'Version') ?? textOf(loadMsbuildFile(central.definingFile).text, versionElement.children.find((c) => c.name === 'Version') ?? versionElement).trim();
+        }
+      }
+    }
+    packages.push(ref);
+  }
+
+  const targetFrameworkSettings = all.filter((s) => /^TargetFrameworks?$/i.test(s.name));
+  const packagesProps = evaluation.packageVersions[0]?.definingFile ?? files.find((f) => /Directory\.Packages\.props$/i.test(f.path))?.path;
   return {
     path: projectPath,
     dir,
     name,
-    isWeb,
+    isWeb: /^true$/i.test(evaluated.UsingMicrosoftNETSdkWeb ?? '') || isWebSdk(loadMsbuildFile(projectPath)),
     files,
     properties,
+    evaluated,
     targetFrameworkSettings,
     packages,
-    projectReferences,
-    centralPackages,
+    projectReferences: evaluation.projectReferences,
+    centralPackages: packagesProps ? { file: packagesProps, enabled: cpm } : undefined,
   };
+}
+
+/** The element of an item (Include or Update) in a file, e.g. <PackageReference Include="X" />. */
+function findItem(file: string, kind: string, id: string): XmlElement | undefined {
+  if (!existsSync(file)) return undefined;
+  const wanted = id.toLowerCase();
+  let found: XmlElement | undefined;
+  for (const element of descendants(loadMsbuildFile(file).root)) {
+    if (element.name !== kind) continue;
+    const include = (attr(element, 'Include') ?? attr(element, 'Update') ?? '').split(';').map((s) => s.trim().toLowerCase());
+    if (include.includes(wanted)) found = element;
+  }
+  return found;
+}
+
+/** The version text of a PackageReference: its Version/VersionOverride attribute, or that child element. */
+function versionText(element: XmlElement, text: string, name: 'Version' | 'VersionOverride'): { element: XmlElement; raw: string } | null {
+  const value = attr(element, name);
+  if (value !== undefined) return { element, raw: value };
+  const child = element.children.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  return child ? { element: child, raw: textOf(text, child).trim() } : null;
 }
 
 export function isWebSdk(file: MsbuildFile): boolean {
@@ -248,12 +234,8 @@ export function isWebSdk(file: MsbuildFile): boolean {
   return false;
 }
 
+/** The project's target frameworks, as MSBuild evaluated them. */
 export function targetFrameworks(project: MsbuildProject): string[] {
-  const last = project.targetFrameworkSettings[project.targetFrameworkSettings.length - 1];
-  if (!last) return [];
-  return last.value.split(';').map((s) => s.trim()).filter(Boolean);
-}
-
-function toPosix(p: string): string {
-  return p.replace(/\\/g, '/');
+  const value = project.evaluated.TargetFrameworks || project.evaluated.TargetFramework || '';
+  return value.split(';').map((s) => s.trim()).filter(Boolean);
 }
