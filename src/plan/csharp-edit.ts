@@ -1,6 +1,24 @@
 /** Small, formatting-preserving C# edits on a tree-sitter tree: using directives and class members. */
-import type { SyntaxNode } from '../read/project/csharp.js';
+import path from 'node:path';
+import { UserError } from '../core/errors.js';
+import { findAll, lineOf, type SyntaxNode } from '../read/project/csharp.js';
 import type { TextEdit } from './file-change.js';
+
+/** Refuses an edit inside code the parser could not read: the compiler would not either, and we cannot place it. */
+export function refuseSyntaxErrors(node: SyntaxNode, file: string): void {
+  let scope: SyntaxNode = node;
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    scope = n;
+    if (/^(expression_statement|local_declaration_statement|return_statement|global_statement|method_declaration|local_function_statement|class_declaration)$/.test(n.type)) break;
+  }
+  if (!scope.hasError) return;
+  const bad = findAll(scope, (n) => n.isError || n.isMissing)[0] ?? scope;
+  throw new UserError(`${path.basename(file)}:${lineOf(bad)} does not parse as C# where passkey-migrate would edit it (near "${bad.text.slice(0, 40).replace(/\s+/g, ' ')}")`, {
+    hint: 'fix the syntax error (dotnet build shows it), then run again',
+  });
+}
+
+
 
 export function lineIndent(text: string, index: number): string {
   const start = text.lastIndexOf('\n', index - 1) + 1;

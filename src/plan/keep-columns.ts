@@ -6,6 +6,7 @@
 import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
+import { hasUsing, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
 import type { StagedTree } from './tree.js';
 import { snapshotColumns } from '../read/project/snapshot.js';
 import type { ProviderName } from '../read/facts.js';
@@ -32,6 +33,7 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
   const parsed = await parseCSharp(file, text);
   const cls = findAll(parsed.tree.rootNode, 'class_declaration').find((c) => c.childForFieldName('name')?.text === facts.identity.dbContext.name);
   if (!cls) return;
+  refuseSyntaxErrors(cls, file);
   const step = /\n\t/.test(text) ? '\t' : '    ';
   const edits: TextEdit[] = [];
   const method = findAll(cls, 'method_declaration').find((m) => m.childForFieldName('name')?.text === 'OnModelCreating');
@@ -63,10 +65,6 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
     const at = members.length ? members[members.length - 1]!.endIndex : body.startIndex + 1;
     edits.push({ at, end: members.length ? at : closing, text: members.length ? `\n\n${block}` : `\n${block}\n${classIndent}` });
   }
-  if (!/using\s+Microsoft\.AspNetCore\.Identity\s*;/.test(text)) {
-    const firstUsing = /^using [\w.]+;$/m.exec(text);
-    const at = firstUsing ? firstUsing.index : 0;
-    edits.push({ at, end: at, text: `using Microsoft.AspNetCore.Identity;\n` });
-  }
+  if (!hasUsing(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity')) edits.push(usingEdit(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity'));
   tree.write(file, applyEdits(text, edits), 'keep existing columns (--keep-existing-columns)');
 }

@@ -6,12 +6,10 @@
  * in other #if branches (a Release build compiles them) get the same edit. Only the lines that change move; a file
  * that does not parse where the edit goes is refused with the line.
  */
-import path from 'node:path';
-import { UserError } from '../core/errors.js';
 import { argumentNodes, findAll, invokedName, lineOf, parseCSharp, typeArguments, type SyntaxNode } from '../read/project/csharp.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
-import { hasUsing, indentUnit as unit, lineIndent, usingEdit } from './csharp-edit.js';
+import { hasUsing, indentUnit as unit, lineIndent, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
 import type { StagedTree } from './tree.js';
 
 const VALUE = 'IdentitySchemaVersions.Version3';
@@ -19,20 +17,6 @@ const NAMESPACE = 'Microsoft.AspNetCore.Identity';
 const REGISTRATIONS = new Set(['AddDefaultIdentity', 'AddIdentity', 'AddIdentityCore']);
 
 const isSchemaAssignment = (a: SyntaxNode) => /(^|\.)Stores\.SchemaVersion$/.test(a.childForFieldName('left')?.text.replace(/\s+/g, '') ?? '');
-
-/** Refuses an edit inside code the parser could not read: the compiler would not either, and we cannot place it. */
-export function refuseSyntaxErrors(node: SyntaxNode, file: string): void {
-  let scope: SyntaxNode = node;
-  for (let n: SyntaxNode | null = node; n; n = n.parent) {
-    scope = n;
-    if (/^(expression_statement|local_declaration_statement|return_statement|global_statement|method_declaration|local_function_statement)$/.test(n.type)) break;
-  }
-  if (!scope.hasError) return;
-  const bad = findAll(scope, (n) => n.isError || n.isMissing)[0] ?? scope;
-  throw new UserError(`${path.basename(file)}:${lineOf(bad)} does not parse as C# where passkey-migrate would edit it (near "${bad.text.slice(0, 40).replace(/\s+/g, ' ')}")`, {
-    hint: 'fix the syntax error (dotnet build shows it), then run again',
-  });
-}
 
 interface FileEdits {
   text: string;
@@ -81,7 +65,7 @@ export async function planSchemaVersion(facts: ProjectFacts, tree: StagedTree): 
       if (!own.length && !coveredEverywhere) f.edits.push(...lambdaEdits(f.text, call, options));
     } else if (options && (options.type === 'identifier' || options.type === 'member_access_expression') && identity.optionsMethod) {
       const m = await open(identity.optionsMethod.file);
-      const method = findAll(m.root, (n) => (n.type === 'method_declaration' || n.type === 'local_function_statement') && lineOf(n) === identity.optionsMethod!.line)[0];
+      const method = findAll(m.root, ['method_declaration', 'local_function_statement']).find((n) => lineOf(n) === identity.optionsMethod!.line);
       if (!method) continue;
       refuseSyntaxErrors(method, identity.optionsMethod.file);
       const own = findAll(method, 'assignment_expression').filter(isSchemaAssignment);

@@ -4,7 +4,7 @@
  */
 import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../../read/project/csharp.js';
 import type { SourceFile } from '../../read/project/sources.js';
-import { hasUsing, lineIndent, usingEdit } from '../csharp-edit.js';
+import { hasUsing, lineIndent, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { StagedTree } from '../tree.js';
 
@@ -45,6 +45,7 @@ export async function planEndpointMapping(
     const statement = statements.sort((a, b) => a.endIndex - b.endIndex).pop();
     if (!statement) continue;
     const call = calls.find((c) => c.startIndex >= statement.startIndex && c.endIndex <= statement.endIndex)!;
+    refuseSyntaxErrors(statement, source.path);
     const receiver = receiverOf(call) ?? 'app';
     const eol = text.includes('\r\n') ? '\r\n' : '\n';
     const edits: TextEdit[] = [

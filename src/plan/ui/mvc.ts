@@ -9,7 +9,7 @@ import path from 'node:path';
 import { render } from '../../core/template.js';
 import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/project/csharp.js';
 import type { ProjectFacts } from '../../read/project/index.js';
-import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
+import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
@@ -148,6 +148,7 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ no
 }
 
 function controllerEdit(ctx: UiContext, file: string, text: string, root: SyntaxNode, cls: SyntaxNode, members: string, reason: string): void {
+  refuseSyntaxErrors(cls, file);
   const edits: TextEdit[] = [appendMembersEdit(text, cls, members)];
   for (const ns of [`${ctx.namespace}.Passkeys`, 'Microsoft.AspNetCore.Identity']) {
     if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import { parseCSharp } from '../../read/project/csharp.js';
-import { appendMembersEdit, findClass, hasUsing, memberNamed, usingEdit } from '../csharp-edit.js';
+import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
@@ -105,6 +105,7 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
     return notes;
   }
   if (!memberNamed(model, 'OnPostPasskeyAsync')) {
+    refuseSyntaxErrors(model, code);
     const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: stringType(ctx, text) });
     const edits: TextEdit[] = [appendMembersEdit(text, model, handler)];
     const ns = `${ctx.namespace}.Passkeys`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { render } from '../../core/template.js';
 import { findAll, invokedName, parseCSharp, typeArguments, type SyntaxNode } from '../../read/project/csharp.js';
 import type { SourceFile } from '../../read/project/sources.js';
-import { hasUsing, lineIndent, usingEdit } from '../csharp-edit.js';
+import { hasUsing, lineIndent, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { UiContext } from './common.js';
 import { indent } from './common.js';
@@ -48,6 +48,7 @@ export async function planPasskeyServices(ctx: UiContext, sources: SourceFile[])
     const statement = call && statementOf(call);
     const receiver = call && receiverOf(call);
     if (!call || !statement || !receiver) continue;
+    refuseSyntaxErrors(statement, anchor.file);
     const eol = text.includes('\r\n') ? '\r\n' : '\n';
     const lead = lineIndent(text, statement.startIndex);
     const block = indent(render('ui/common/AddPasskeyAccount.cs.tmpl', { Receiver: receiver, UserType: ctx.userType }), lead).replace(/\n/g, eol);

@@ -4,10 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Node, Parser as ParserType, Tree } from 'web-tree-sitter';
+import type { Language as LanguageType, Node, Parser as ParserType, Query as QueryType, Tree } from 'web-tree-sitter';
 
 const requireHere = createRequire(import.meta.url);
 let parserPromise: Promise<ParserType> | undefined;
+let language: LanguageType | undefined;
+let QueryClass: typeof QueryType | undefined;
 
 export type SyntaxNode = Node;
 
@@ -19,9 +21,10 @@ export interface CSharpFile {
 
 async function parser(): Promise<ParserType> {
   parserPromise ??= (async () => {
-    const { Parser, Language } = await import('web-tree-sitter');
+    const { Parser, Language, Query } = await import('web-tree-sitter');
     await Parser.init();
-    const language = await Language.load(readFileSync(requireHere.resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm')));
+    language = await Language.load(readFileSync(requireHere.resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm')));
+    QueryClass = Query;
     const instance = new Parser();
     instance.setLanguage(language);
     return instance;
@@ -29,25 +32,107 @@ async function parser(): Promise<ParserType> {
   return parserPromise;
 }
 
+/** The last tree of each file: the same text (read by several planners) is parsed once. */
+const parsed = new Map<string, CSharpFile>();
+
 export async function parseCSharp(path: string, text: string): Promise<CSharpFile> {
+  const known = parsed.get(path);
+  if (known && known.text === text) return known;
   const instance = await parser();
-  const tree = instance.parse(text);
+  // A new text of a file parsed before (an earlier planner edited it): parsed incrementally from the old tree.
+  const old = known ? editedCopy(known, text) : undefined;
+  const tree = instance.parse(text, old);
+  old?.delete();
   if (!tree) throw new Error(`the C# parser returned nothing for ${path}`);
-  return { path, text, tree };
+  const file = { path, text, tree };
+  parsed.set(path, file);
+  return file;
 }
 
+/** A copy of the old tree told where the text changed (one edit: the span between the common prefix and suffix). */
+function editedCopy(known: CSharpFile, text: string): Tree | undefined {
+  const before = known.text;
+  let start = 0;
+  const limit = Math.min(before.length, text.length);
+  while (start < limit && before.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let suffix = 0;
+  while (suffix < limit - start && before.charCodeAt(before.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  const oldEnd = before.length - suffix;
+  const newEnd = text.length - suffix;
+  const point = (source: string, index: number) => {
+    const lineStart = source.lastIndexOf('\n', index - 1) + 1;
+    let row = 0;
+    for (let i = source.indexOf('\n'); i >= 0 && i < index; i = source.indexOf('\n', i + 1)) row++;
+    return { row, column: index - lineStart };
+  };
+  const copy = known.tree.copy();
+  // web-tree-sitter counts in UTF-16 code units, as JavaScript strings do.
+  copy.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(before, start), oldEndPosition: point(before, oldEnd), newEndPosition: point(text, newEnd) });
+  return copy;
+}
+
+/** Every named node below (and including) node, in document order, without recursion. */
 export function* walk(node: SyntaxNode): Generator<SyntaxNode> {
-  yield node;
-  for (const child of node.namedChildren) {
-    if (child) yield* walk(child);
+  const cursor = node.walk();
+  try {
+    for (;;) {
+      if (cursor.nodeIsNamed) yield cursor.currentNode;
+      if (cursor.gotoFirstChild()) continue;
+      for (;;) {
+        if (cursor.currentDepth === 0) return;
+        if (cursor.gotoNextSibling()) break;
+        cursor.gotoParent();
+      }
+    }
+  } finally {
+    cursor.delete();
   }
 }
 
-export function findAll(root: SyntaxNode, type: string | ((node: SyntaxNode) => boolean)): SyntaxNode[] {
-  const test = typeof type === 'string' ? (n: SyntaxNode) => n.type === type : type;
+const queries = new Map<string, QueryType>();
+
+/**
+ * The nodes of the given type(s) below root, in document order: through a tree-sitter query, which visits the tree
+ * in the parser's own code and makes objects for the matches only (linear in the file, also for 10 MB). A
+ * predicate walks every node (for small subtrees).
+ */
+/** Root-level results per tree and type list: planners ask the same tree for the same nodes many times. */
+const found = new WeakMap<Tree, Map<string, SyntaxNode[]>>();
+
+export function findAll(root: SyntaxNode, type: string | string[] | ((node: SyntaxNode) => boolean)): SyntaxNode[] {
+  if (typeof type !== 'function' && root.parent === null) {
+    const key = [type].flat().join('|');
+    let byType = found.get(root.tree);
+    if (!byType) found.set(root.tree, (byType = new Map()));
+    let nodes = byType.get(key);
+    if (!nodes) byType.set(key, (nodes = findAllUncached(root, type)));
+    return nodes.slice();
+  }
+  return findAllUncached(root, type);
+}
+
+function findAllUncached(root: SyntaxNode, type: string | string[] | ((node: SyntaxNode) => boolean)): SyntaxNode[] {
+  if (typeof type === 'function') {
+    const out: SyntaxNode[] = [];
+    for (const node of walk(root)) if (type(node)) out.push(node);
+    return out;
+  }
+  const types = [type].flat();
+  const key = types.join('|');
+  let query = queries.get(key);
+  if (!query) {
+    if (!language || !QueryClass) throw new Error('the C# parser is not loaded');
+    query = new QueryClass(language, types.map((t) => `(${t}) @n`).join('\n'));
+    queries.set(key, query);
+  }
+  const seen = new Set<number>();
   const out: SyntaxNode[] = [];
-  for (const node of walk(root)) if (test(node)) out.push(node);
-  return out;
+  for (const capture of query.captures(root)) {
+    if (seen.has(capture.node.id)) continue;
+    seen.add(capture.node.id);
+    out.push(capture.node);
+  }
+  return out.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 }
 
 /** The simple name of an invocation's target: `a.b.AddIdentity<T>(...)` -> "AddIdentity". */

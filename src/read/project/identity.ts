@@ -96,7 +96,7 @@ export interface ReadIdentityOptions {
 
 /** The [start, end) ranges of multi-line string literals, whose lines are never preprocessor directives. */
 function multiLineStrings(file: CSharpFile): [number, number][] {
-  return findAll(file.tree.rootNode, (n) => /^(verbatim_string_literal|raw_string_literal|interpolated_string_expression)$/.test(n.type) && n.startPosition.row !== n.endPosition.row).map(
+  return findAll(file.tree.rootNode, ['verbatim_string_literal', 'raw_string_literal', 'interpolated_string_expression']).filter((n) => n.startPosition.row !== n.endPosition.row).map(
     (n) => [n.startIndex, n.endIndex] as [number, number],
   );
 }
@@ -238,7 +238,7 @@ export async function readIdentity(sources: SourceFile[], options: ReadIdentityO
     for (const source of sources) {
       if (![...names].some((n) => new RegExp(`\\b(class|record)\\s+${escapeRegExp(n)}\\b`).test(source.text))) continue;
       const f = await parse(source);
-      for (const decl of findAll(f.tree.rootNode, (n) => n.type === 'class_declaration' || n.type === 'record_declaration')) {
+      for (const decl of findAll(f.tree.rootNode, ['class_declaration', 'record_declaration'])) {
         const name = decl.childForFieldName('name')?.text;
         if (!name || !names.has(name) || classes.has(name)) continue;
         const baseList = decl.namedChildren.find((c) => c?.type === 'base_list');
@@ -398,7 +398,7 @@ function splitTypeArguments(text: string): string[] {
 
 /** A method or local function named name: in the same file first, then anywhere in the sources. */
 async function methodNamed(name: string, file: ParsedSource, sources: SourceFile[], parse: (s: SourceFile) => Promise<ParsedSource>): Promise<{ node: SyntaxNode; file: ParsedSource } | undefined> {
-  const inFile = (f: ParsedSource) => findAll(f.tree.rootNode, (n) => (n.type === 'method_declaration' || n.type === 'local_function_statement') && n.childForFieldName('name')?.text === name)[0];
+  const inFile = (f: ParsedSource) => findAll(f.tree.rootNode, ['method_declaration', 'local_function_statement']).find((n) => n.childForFieldName('name')?.text === name);
   const here = inFile(file);
   if (here) return { node: here, file };
   for (const source of sources.filter((s) => s.path !== file.path && s.text.includes(name))) {
@@ -617,7 +617,7 @@ function connectionStringOf(arg: SyntaxNode | undefined, call: SyntaxNode): { na
 
 /** `X.GetConnectionString("Name")` or `X["ConnectionStrings:Name"]` anywhere inside node. */
 function connectionStringName(node: SyntaxNode): string | undefined {
-  for (const n of findAll(node, (x) => x.type === 'invocation_expression' || x.type === 'element_access_expression')) {
+  for (const n of findAll(node, ['invocation_expression', 'element_access_expression'])) {
     if (n.type === 'invocation_expression' && invokedName(n) === 'GetConnectionString') {
       const value = stringValue(argumentNodes(n)[0]);
       if (value) return value;
