@@ -24,7 +24,7 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
   if (!options.pages) throw new UserError('nothing to scaffold', { hint: 'pass --pages (the passkey sign-in and management UI)' });
   const facts = await readProject({ project: options.project });
   const rel = relativeTo(facts.located.root);
-  const tree = new StagedTree();
+  const tree = StagedTree.forProject(facts.fileStyle);
   const plan = await planUi(facts, tree, { ui: options.ui, forceUi: options.forceUi });
   const planned = tree.changes();
   const files = fileList(planned, rel);

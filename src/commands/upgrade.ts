@@ -19,7 +19,7 @@ export interface UpgradeCommandOptions extends UpgradeOptions {
 
 export async function upgrade(options: UpgradeCommandOptions, out: Output): Promise<number> {
   const facts = await readProject({ project: options.project });
-  const tree = new StagedTree();
+  const tree = StagedTree.forProject(facts.fileStyle);
   const plan = await planUpgrade(facts, tree, options);
   const changes = tree.changes();
   const rel = relativeTo(facts.located.root);

@@ -27,7 +27,7 @@ export interface AddPlan {
   productVersion: string;
 }
 
-export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = new StagedTree()): Promise<AddPlan> {
+export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = StagedTree.forProject(facts.fileStyle)): Promise<AddPlan> {
   const upgrade = await planUpgrade(facts, tree, options);
   const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui, forceUi: options.forceUi });
   return {

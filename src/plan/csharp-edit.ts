@@ -30,7 +30,8 @@ export function indentUnit(text: string): string {
   return /\n\t/.test(text) ? '\t' : '    ';
 }
 
-export function hasUsing(root: SyntaxNode, text: string, namespace: string): boolean {
+export function hasUsing(root: SyntaxNode, text: string, namespace: string, globals: ReadonlySet<string> = new Set()): boolean {
+  if (globals.has(namespace)) return true;
   const inNamespaces = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration').flatMap((ns) => ns.childForFieldName('body')?.namedChildren ?? []);
   const usings = [...root.namedChildren, ...inNamespaces].filter((c): c is SyntaxNode => c?.type === 'using_directive');
   if (usings.some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${namespace};`)) return true;

@@ -4,7 +4,7 @@
  * that kept them. Added after base.OnModelCreating, or in a new OnModelCreating override.
  */
 import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
-import type { ProjectFacts } from '../read/project/index.js';
+import { globalUsingsFor, type ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
 import { hasUsing, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
 import type { StagedTree } from './tree.js';
@@ -65,6 +65,6 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
     const at = members.length ? members[members.length - 1]!.endIndex : body.startIndex + 1;
     edits.push({ at, end: members.length ? at : closing, text: members.length ? `\n\n${block}` : `\n${block}\n${classIndent}` });
   }
-  if (!hasUsing(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity')) edits.push(usingEdit(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity'));
+  if (!hasUsing(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity', globalUsingsFor(facts, file))) edits.push(usingEdit(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity'));
   tree.write(file, applyEdits(text, edits), 'keep existing columns (--keep-existing-columns)');
 }

@@ -7,9 +7,10 @@
  * that does not parse where the edit goes is refused with the line.
  */
 import { argumentNodes, findAll, invokedName, lineOf, parseCSharp, typeArguments, type SyntaxNode } from '../read/project/csharp.js';
-import type { ProjectFacts } from '../read/project/index.js';
+import { globalUsingsFor, type ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
-import { hasUsing, indentUnit as unit, lineIndent, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
+import { render } from '../core/template.js';
+import { findClass, hasUsing, indentUnit as unit, lineIndent, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
 import type { StagedTree } from './tree.js';
 
 const VALUE = 'IdentitySchemaVersions.Version3';
@@ -79,9 +80,29 @@ export async function planSchemaVersion(facts: ProjectFacts, tree: StagedTree): 
     }
   }
 
+  // A design-time factory makes the context without the app's services, so without its Identity options: EF's
+  // tools would build a Version1 model. The factory gets the app's store options as its application services.
+  const factory = identity.designTimeFactory;
+  if (factory) {
+    const d = await open(factory.file);
+    const cls = findClass(d.root, factory.name);
+    const use = cls && findAll(cls, 'invocation_expression').find((c) => /^Use(Sqlite|SqlServer|Npgsql|MySql|MySQL)$/.test(invokedName(c) ?? ''));
+    if (use && !cls.text.includes('UseApplicationServiceProvider')) {
+      refuseSyntaxErrors(use, factory.file);
+      const keys = facts.maxLengthForKeys.configured;
+      const settings = [`identity.Stores.SchemaVersion = ${VALUE};`, ...(keys !== null ? [`identity.Stores.MaxLengthForKeys = ${keys};`] : [])];
+      const block = render('ef/DesignTimeIdentityOptions.cs.tmpl', { Settings: settings.map((l) => `        ${l}`).join('\n') });
+      const lead = lineIndent(d.text, use.startIndex) + unit(d.text);
+      d.edits.push({ at: use.endIndex, end: use.endIndex, text: block.trimEnd().split('\n').map((l, i) => (i === 0 ? `\n${lead}${l}` : l ? `${lead}${l}` : '')).join('\n') });
+      for (const ns of ['Microsoft.Extensions.DependencyInjection']) {
+        if (!hasUsing(d.root, d.text, ns, globalUsingsFor(facts, factory.file))) d.edits.push(usingEdit(d.root, d.text, ns));
+      }
+    }
+  }
+
   for (const [file, entry] of files) {
     if (!entry.edits.length) continue;
-    if (!hasUsing(entry.root, entry.text, NAMESPACE)) entry.edits.push(usingEdit(entry.root, entry.text, NAMESPACE));
+    if (!hasUsing(entry.root, entry.text, NAMESPACE, globalUsingsFor(facts, file))) entry.edits.push(usingEdit(entry.root, entry.text, NAMESPACE));
     tree.write(file, applyEdits(entry.text, dedupe(entry.edits)), 'Identity schema Version3');
   }
 }
@@ -113,7 +134,9 @@ function blockAppend(text: string, body: SyntaxNode, statement: string): TextEdi
   const statements = body.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
   const last = statements[statements.length - 1];
   const closing = body.endIndex - 1;
-  const indent = last ? lineIndent(text, last.startIndex) : lineIndent(text, closing) + unit(text);
+  // Indented like the block's statements (a trailing #if ... #endif sits at column 0 and says nothing).
+  const model = statements.find((c) => !c.type.startsWith('preproc_')) ?? findAll(body, ['expression_statement', 'local_declaration_statement'])[0];
+  const indent = model ? lineIndent(text, model.startIndex) : lineIndent(text, closing) + unit(text);
   const insertAt = last ? last.endIndex : body.startIndex + 1;
   // Past anything on the last statement's line (a trailing comment or #endif stays where it is).
   const lineEnd = text.indexOf('\n', insertAt);

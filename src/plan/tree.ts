@@ -40,10 +40,26 @@ export function readFromDisk(file: string): SourceText | null {
   return readSourceText(file);
 }
 
+export interface NewFileStyle {
+  bom: boolean;
+  eol: 'lf' | 'crlf';
+}
+
 export class StagedTree {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly readDisk: DiskReader = readFromDisk) {}
+  /**
+   * @param newFiles how files that do not exist yet are written (the project's own way: a Windows team's
+   * BOM and CRLF); a text given with a BOM keeps it either way.
+   */
+  constructor(
+    private readonly readDisk: DiskReader = readFromDisk,
+    private readonly newFiles: NewFileStyle = { bom: false, eol: 'lf' },
+  ) {}
+
+  static forProject(style: NewFileStyle): StagedTree {
+    return new StagedTree(readFromDisk, style);
+  }
 
   private entry(file: string): Entry {
     const key = path.resolve(file);
@@ -80,7 +96,7 @@ export class StagedTree {
   write(file: string, text: string, reason: string): void {
     const entry = this.entry(file);
     const body = text.startsWith(BOM) ? text.slice(1) : text;
-    if (entry.disk === null && entry.text === null) entry.style = { bom: text.startsWith(BOM), eol: 'none' };
+    if (entry.disk === null && entry.text === null) entry.style = { bom: text.startsWith(BOM) || this.newFiles.bom, eol: this.newFiles.eol === 'crlf' ? 'crlf' : 'none' };
     if (body === entry.text) return;
     entry.text = body;
     if (!entry.reasons.includes(reason)) entry.reasons.push(reason);

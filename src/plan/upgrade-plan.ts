@@ -3,6 +3,7 @@
  * --keep-existing-columns model configuration, and the EF migration AddPasskeySupport (migration, designer,
  * snapshot). Every edit goes into the staged tree, so each step sees the ones before it.
  */
+import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { productVersionFor } from './db-plan.js';
@@ -44,6 +45,14 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
   if (!provider) throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext');
   const notes: string[] = [];
   let packages: PackageChange[] = [];
+  // EF's tools build the model through a design-time factory: a factory on another provider would make EF write
+  // migrations for that provider, not for the database the app uses.
+  const factory = facts.identity.designTimeFactory;
+  if (factory?.provider && factory.provider !== provider) {
+    throw new UserError(`the design-time factory ${factory.name} (${path.basename(factory.file)}:${factory.line}) uses ${factory.provider}, the app ${provider}: EF's migrations follow the factory, the database follows the app`, {
+      hint: 'make the factory use the same provider as the app, then run again',
+    });
+  }
   if (!options.skipRetarget) {
     const retarget = await planRetarget(facts, tree, { aspnetVersion: options.aspnetVersion, offline: options.offline });
     packages = retarget.packages;

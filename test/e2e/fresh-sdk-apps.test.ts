@@ -2,7 +2,7 @@
  * Apps generated in this run by the real SDK (`dotnet new webapp|mvc --auth Individual`), and a Version3 database
  * made by EF Core itself: the oracle for what detect must report.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,4 +74,42 @@ describe('a database that EF Core itself moved to Identity schema Version3', () 
     expect(report.database.passkeysTable).toBe('mismatch');
     expect(report.database.passkeysTableProblems).toEqual(['column Data is missing']);
   });
+});
+
+/** Every text file of an app rewritten as Visual Studio on Windows writes them: UTF-8 with a BOM, CRLF. */
+function toBomCrlf(dir: string): string[] {
+  const files: string[] = [];
+  for (const rel of readdirSync(dir, { recursive: true }).map(String)) {
+    const full = path.join(dir, rel);
+    if (!/\.(cs|cshtml|csproj|json)$/.test(rel) || /(^|[\\/])(bin|obj)[\\/]/.test(rel) || !statSync(full).isFile()) continue;
+    const text = readFileSync(full, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').replace(/\n/g, '\r\n');
+    writeFileSync(full, '\uFEFF' + text);
+    files.push(rel);
+  }
+  return files;
+}
+
+describe.each(['FreshPages', 'FreshMvc'])('a fresh `dotnet new` %s app saved as UTF-8 with BOM and CRLF', (name) => {
+  it('is upgraded and builds, and every file it edits keeps its BOM and CRLF', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `pkm-bomcrlf-${name}-`));
+    try {
+      // A new app of its own (the one above has been moved to Version3 already).
+      await dotnet(['new', name === 'FreshPages' ? 'webapp' : 'mvc', '--auth', 'Individual', '-o', dir, '-n', name, '--no-restore'], work);
+      const converted = toBomCrlf(dir);
+      const before = Object.fromEntries(converted.map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+      const result = await runCli(['upgrade', '--project', dir]);
+      expect(result.code, result.stderr).toBe(0);
+      const edited = converted.filter((f) => readFileSync(path.join(dir, f), 'utf8') !== before[f]);
+      expect(edited.length).toBeGreaterThanOrEqual(2); // Program.cs and the model snapshot (the template is on net10.0 already)
+      for (const f of edited) {
+        const bytes = readFileSync(path.join(dir, f));
+        expect(bytes.subarray(0, 3).toString('hex'), f).toBe('efbbbf');
+        expect(/(^|[^\r])\n/.test(bytes.toString('utf8')), `${f} has a line ending in LF alone`).toBe(false);
+      }
+      const build = await dotnet(['build', '-nologo', '-clp:NoSummary'], dir);
+      expect(build.stdout).toMatch(/Build succeeded/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

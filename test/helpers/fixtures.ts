@@ -135,6 +135,16 @@ export async function materialize(fixture: string): Promise<Materialized> {
     case 'mvc-no-manage':
       await createSqlite(path.join(dir, 'ledger.db'), efScript('mvc-startup', 'sqlite'));
       return { dir, env: {}, cleanup: done };
+    case 'preprocessor-bom':
+      await createSqlite(path.join(dir, 'journal.db'), efScript(fixture, 'sqlite'));
+      // dotnet run takes the connection string from the launch profile; the tests' app runs see it too.
+      return { dir, env: { ConnectionStrings__JournalDb: 'Data Source=journal.db' }, cleanup: done };
+    case 'cpm-layered':
+      await createSqlite(path.join(dir, 'src', 'Portal.Web', 'portal.db'), efScript(fixture, 'sqlite'));
+      return { dir, env: {}, cleanup: done };
+    case 'design-factory':
+      await createSqlite(path.join(dir, 'atelier.db'), efScript(fixture, 'sqlite'));
+      return { dir, env: {}, cleanup: done };
     case 'guid-postgres': {
       const db = await createPostgres(efScript(fixture, 'postgres'));
       return { dir, env: { ConnectionStrings__Crm: db.connectionString }, connectionString: db.connectionString, database: db.database, cleanup: async () => { await db.drop(); await done(); } };

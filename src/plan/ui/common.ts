@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { render } from '../../core/template.js';
-import type { ProjectFacts } from '../../read/project/index.js';
+import { globalUsingsFor, type ProjectFacts } from '../../read/project/index.js';
 import { findElementScripts } from '../../read/project/scripts.js';
 import { listCSharpFiles } from '../../read/project/sources.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
@@ -95,7 +95,7 @@ export async function planCommonUi(ctx: UiContext): Promise<{ notes: string[] }>
 
   const sources = listCSharpFiles(ctx.projectDir);
   notes.push(...(await planPasskeyServices(ctx, [...sources])));
-  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files });
+  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files, globals: (f) => globalUsingsFor(ctx.facts, f) });
   if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
 
   // An element the app defined itself (the guide's PasskeySubmit.js): it defers to ours, which loads first.

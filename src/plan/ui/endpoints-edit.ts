@@ -23,7 +23,7 @@ function receiverOf(call: SyntaxNode): string | null {
 
 export async function planEndpointMapping(
   sources: SourceFile[],
-  options: { namespace: string; userType: string; tree: StagedTree },
+  options: { namespace: string; userType: string; tree: StagedTree; globals?: (file: string) => ReadonlySet<string> },
 ): Promise<{ mapped: boolean; file: string | null }> {
   const candidates = sources.filter((s) => ANCHORS.some((a) => s.text.includes(a)));
   for (const source of candidates) {
@@ -56,7 +56,7 @@ export async function planEndpointMapping(
       },
     ];
     const ns = `${options.namespace}.Passkeys`;
-    if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
+    if (!hasUsing(root, text, ns, options.globals?.(source.path))) edits.push(usingEdit(root, text, ns));
     options.tree.write(source.path, applyEdits(text, edits), 'map the passkey endpoints');
     return { mapped: true, file: source.path };
   }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/project/csharp.js';
-import type { ProjectFacts } from '../../read/project/index.js';
+import { globalUsingsFor, type ProjectFacts } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
@@ -151,7 +151,7 @@ function controllerEdit(ctx: UiContext, file: string, text: string, root: Syntax
   refuseSyntaxErrors(cls, file);
   const edits: TextEdit[] = [appendMembersEdit(text, cls, members)];
   for (const ns of [`${ctx.namespace}.Passkeys`, 'Microsoft.AspNetCore.Identity']) {
-    if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
+    if (!hasUsing(root, text, ns, globalUsingsFor(ctx.facts, file))) edits.push(usingEdit(root, text, ns));
   }
   ctx.files.write(file, applyEdits(text, edits), reason);
 }

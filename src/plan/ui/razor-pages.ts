@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import { parseCSharp } from '../../read/project/csharp.js';
+import { globalUsingsFor } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
@@ -109,7 +110,7 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
     const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: stringType(ctx, text) });
     const edits: TextEdit[] = [appendMembersEdit(text, model, handler)];
     const ns = `${ctx.namespace}.Passkeys`;
-    if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
+    if (!hasUsing(root, text, ns, globalUsingsFor(ctx.facts, code))) edits.push(usingEdit(root, text, ns));
     ctx.files.write(code, applyEdits(text, edits), 'passkey sign-in handler');
   }
   if (!memberNamed(model, 'ErrorMessage')) {

@@ -7,19 +7,24 @@
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import { findAll, invokedName, parseCSharp, typeArguments, type SyntaxNode } from '../../read/project/csharp.js';
+import { globalUsingsFor } from '../../read/project/index.js';
 import type { SourceFile } from '../../read/project/sources.js';
 import { hasUsing, lineIndent, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { UiContext } from './common.js';
 import { indent } from './common.js';
 
-/** The statement an invocation belongs to (expression, declaration or return statement). */
+/**
+ * The statement an invocation belongs to (expression, declaration or return statement); for one inside #if
+ * branches, the whole #if ... #endif, so what goes after it is compiled in every build.
+ */
 function statementOf(node: SyntaxNode): SyntaxNode | null {
+  let statement: SyntaxNode | null = null;
   for (let n: SyntaxNode | null = node; n; n = n.parent) {
-    if (n.type === 'expression_statement' || n.type === 'local_declaration_statement' || n.type === 'return_statement') return n;
-    if (n.type === 'global_statement') return n.namedChildren[0] ?? null;
+    if (!statement && (n.type === 'expression_statement' || n.type === 'local_declaration_statement' || n.type === 'return_statement')) statement = n;
+    if (n.type === 'preproc_if') statement = n;
   }
-  return null;
+  return statement;
 }
 
 /** `builder.Services` in `builder.Services.AddDefaultIdentity<U>(...)...` */
@@ -57,7 +62,7 @@ export async function planPasskeyServices(ctx: UiContext, sources: SourceFile[])
         ? [{ at: statement.startIndex, end: statement.startIndex, text: `${block.trimStart()}${eol}${lead}` }]
         : [{ at: statement.endIndex, end: statement.endIndex, text: `${eol}${block}` }];
     const ns = `${ctx.namespace}.Passkeys`;
-    if (!hasUsing(root, text, ns)) edits.push(usingEdit(root, text, ns));
+    if (!hasUsing(root, text, ns, globalUsingsFor(ctx.facts, anchor.file))) edits.push(usingEdit(root, text, ns));
     ctx.files.write(anchor.file, applyEdits(text, edits), 'register the passkey rules (AddPasskeyAccount)');
     return [];
   }

@@ -28,6 +28,8 @@ export interface EvaluatedProject {
   packageReferences: EvaluatedItem[];
   packageVersions: EvaluatedItem[];
   projectReferences: string[];
+  /** the namespaces of the project's global usings from MSBuild (ImplicitUsings and <Using> items) */
+  usings: string[];
   /** the project's own files the evaluation imported (not the SDK's), in evaluation order */
   imports: string[];
 }
@@ -47,7 +49,7 @@ export const EVALUATED_PROPERTIES = [
   'LangVersion',
 ] as const;
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -212,6 +214,7 @@ export async function evaluateProject(projectPath: string, options: { globals?: 
     '-getItem:PackageReference',
     '-getItem:PackageVersion',
     '-getItem:ProjectReference',
+    '-getItem:Using',
     ...(options.target ? [`-t:${options.target}`] : []),
     ...globalArgs,
   ];
@@ -245,6 +248,7 @@ export async function evaluateProject(projectPath: string, options: { globals?: 
     packageReferences: items(parsed.Items?.PackageReference, projectPath),
     packageVersions: items(parsed.Items?.PackageVersion, projectPath),
     projectReferences: items(parsed.Items?.ProjectReference, projectPath).map((i) => i.metadata.FullPath ?? path.resolve(cwd, i.identity.replace(/\\/g, '/'))),
+    usings: items(parsed.Items?.Using, projectPath).filter((u) => !u.metadata.Alias && !/^true$/i.test(u.metadata.Static ?? '')).map((u) => u.identity),
     imports: importsOf(preprocessed, projectPath),
   };
   writeCache(file, key, project);

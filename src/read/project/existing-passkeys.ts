@@ -46,7 +46,7 @@ export function findExistingPasskeySupport(projects: MsbuildProject[], sources: 
   for (const source of sources) {
     if (OURS.test(source.text.slice(0, 400))) continue;
     const api = IDENTITY_APIS.exec(source.text);
-    if (api) found.push({ what: `${api[1]} called by the app's own code`, file: source.path, line: lineAt(source.text, api.index) });
+    if (api) found.push({ what: `${api[1]} used in the app's own code`, file: source.path, line: lineAt(source.text, api.index) });
     if (source.path === dbContextFile) {
       const entity = /\bDbSet\s*<\s*([\w.]*(?:Passkey|WebAuthn|Fido|StoredCredential|PublicKeyCredential)\w*)\s*>/i.exec(source.text);
       if (entity && !/IdentityUserPasskey/.test(entity[1]!)) found.push({ what: `a DbSet<${entity[1]}> for stored credentials`, file: source.path, line: lineAt(source.text, entity.index) });

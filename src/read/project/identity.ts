@@ -171,7 +171,7 @@ export async function readIdentity(sources: SourceFile[], options: ReadIdentityO
   let dbContextName: string | undefined;
   let storesVia: IdentityFacts['storesVia'] = typeParameters.size ? 'generic helper' : 'AddEntityFrameworkStores';
   let customStore: string | undefined;
-  for (const next of chainedCalls(call)) {
+  for (const next of [...chainedCalls(call), ...variableCalls(call, file).filter((c) => compiled(c, file))]) {
     const name = invokedName(next);
     const args = typeArguments(next).map(bound);
     if (name === 'AddRoles' && args[0]) roleType = args[0];
@@ -333,6 +333,31 @@ export async function readIdentity(sources: SourceFile[], options: ReadIdentityO
       ? {}
       : { provider: { name: designTimeFactory.provider, method: 'IDesignTimeDbContextFactory', file: designTimeFactory.file, line: designTimeFactory.line } }),
   };
+}
+
+/**
+ * `var identity = services.AddDefaultIdentity<U>(...); identity.AddUserStore<S>();`: the calls made later on the
+ * variable that holds the registration's IdentityBuilder (each with what is chained to it).
+ */
+function variableCalls(call: SyntaxNode, file: ParsedSource): SyntaxNode[] {
+  let declarator: SyntaxNode | null = null;
+  for (let n: SyntaxNode | null = call.parent; n; n = n.parent) {
+    if (n.type === 'variable_declarator') {
+      declarator = n;
+      break;
+    }
+    if (/statement$|^global_statement$/.test(n.type)) break;
+  }
+  const name = declarator?.childForFieldName('name')?.text ?? declarator?.namedChildren[0]?.text;
+  if (!name) return [];
+  const out: SyntaxNode[] = [];
+  for (const use of findAll(file.tree.rootNode, 'invocation_expression')) {
+    if (use.startIndex < call.endIndex) continue;
+    const fn = use.childForFieldName('function');
+    if (fn?.type !== 'member_access_expression' || fn.childForFieldName('expression')?.text !== name) continue;
+    out.push(use, ...chainedCalls(use));
+  }
+  return out;
 }
 
 /** Type parameters of the generic method around a call, bound to the type arguments its callers pass. */

@@ -9,7 +9,7 @@ import { locateProject, type LocatedProject } from './locate.js';
 import { readMigrations, type MigrationsFacts } from './migrations.js';
 import { evaluateProject } from './evaluate.js';
 import { findUpwards, readMsbuildProject, targetFrameworks, type MsbuildProject } from './msbuild.js';
-import { listCSharpFiles } from './sources.js';
+import { listCSharpFiles, type SourceFile } from './sources.js';
 import { readUi, type UiFacts } from './ui.js';
 
 export interface ProjectFacts {
@@ -31,6 +31,8 @@ export interface ProjectFacts {
   environment: string;
   /** passkey or WebAuthn support the app already has */
   existingPasskeys: ExistingPasskeySupport[];
+  /** how the web project's own C# files are written (most of them): new files are written the same way */
+  fileStyle: { bom: boolean; eol: 'lf' | 'crlf' };
 }
 
 export interface ReadProjectOptions {
@@ -73,6 +75,11 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
   }
 
   const sources = [msbuild, ...references].flatMap((p) => listCSharpFiles(p.dir));
+  for (const project of [msbuild, ...references]) {
+    for (const source of sources.filter((s) => s.projectDir === project.dir)) {
+      for (const m of source.text.matchAll(/^\s*global\s+using\s+(?!static\b)([\w.]+)\s*;/gm)) project.globalUsings.add(m[1]!);
+    }
+  }
   // The environment `dotnet run` gives the app: the shell's, with the launch profile's variables on top.
   const profile = options.noLaunchProfile ? null : await launchProfile(msbuild.dir, options.launchProfile);
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), ...(profile?.environmentVariables ?? {}) };
@@ -141,7 +148,22 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
     launchProfile: profile ? { name: profile.name, file: profile.file } : null,
     environment: environmentName(env),
     existingPasskeys: findExistingPasskeySupport([msbuild, ...references], sources, identity.dbContext.file, msbuild.dir),
+    fileStyle: fileStyleOf(sources.filter((s) => s.projectDir === msbuild.dir && !/[\\/]Migrations[\\/]/.test(s.path))),
   };
+}
+
+/** The way most of the files are written: a BOM or not, CRLF or LF (LF when they do not tell). */
+function fileStyleOf(sources: SourceFile[]): ProjectFacts['fileStyle'] {
+  const bom = sources.filter((s) => s.bom).length;
+  const crlf = sources.filter((s) => s.eol === 'crlf').length;
+  const lf = sources.filter((s) => s.eol === 'lf').length;
+  return { bom: bom * 2 > sources.length && sources.length > 0, eol: crlf > lf ? 'crlf' : 'lf' };
+}
+
+/** The namespaces every file of the project that holds file sees without a using directive of its own. */
+export function globalUsingsFor(facts: ProjectFacts, file: string): ReadonlySet<string> {
+  const owner = [facts.msbuild, ...facts.references].filter((p) => file.startsWith(p.dir + path.sep)).sort((a, b) => b.dir.length - a.dir.length)[0];
+  return owner?.globalUsings ?? new Set();
 }
 
 /** The connection string, or a clear error saying where we looked. */

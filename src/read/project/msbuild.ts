@@ -60,6 +60,8 @@ export interface MsbuildProject {
   targetFrameworkSettings: PropertySetting[];
   packages: PackageReference[];
   projectReferences: string[];
+  /** namespaces every file of the project sees: MSBuild's global usings and the sources' `global using` lines */
+  globalUsings: Set<string>;
   centralPackages?: { file: string; enabled: boolean };
 }
 
@@ -198,6 +200,7 @@ export function readMsbuildProject(projectPath: string, evaluation: EvaluatedPro
     targetFrameworkSettings,
     packages,
     projectReferences: evaluation.projectReferences,
+    globalUsings: new Set(evaluation.usings),
     centralPackages: packagesProps ? { file: packagesProps, enabled: cpm } : undefined,
   };
 }

@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describeFsError } from '../../core/fs-errors.js';
-import { readText } from '../text.js';
+import { readSourceText, type LineEndings } from '../text.js';
 
 const SKIP = new Set(['bin', 'obj', 'node_modules', 'wwwroot', '.git', '.vs', '.idea']);
 
@@ -11,6 +11,9 @@ export interface SourceFile {
   text: string;
   /** the project folder this file belongs to */
   projectDir: string;
+  /** the file starts with a UTF-8 byte-order mark */
+  bom?: boolean;
+  eol?: LineEndings;
 }
 
 export function listCSharpFiles(projectDir: string): SourceFile[] {
@@ -29,7 +32,8 @@ export function listCSharpFiles(projectDir: string): SourceFile[] {
       if (entry.isDirectory()) {
         if (!SKIP.has(entry.name) && !entry.name.startsWith('.')) visit(full, false);
       } else if (entry.name.endsWith('.cs') && (entry.isFile() || (entry.isSymbolicLink() && linkedFile(full)))) {
-        out.push({ path: full, text: readText(full), projectDir });
+        const source = readSourceText(full);
+        out.push({ path: full, text: source.text, projectDir, bom: source.bom, eol: source.eol });
       }
     }
   };
