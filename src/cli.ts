@@ -76,6 +76,7 @@ Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check
     .description('report the web project, its Identity setup, UI shape, migrations and database (read-only)')
     .option('--connection <string>', 'use this connection string instead of the app configuration')
     .option('--skip-db', 'do not connect to the database')
+    .option('--build', 'also build the app as it is and ask EF whether its model agrees with its migrations (seconds)')
     .addOption(connectTimeoutOption())
     .addHelpText('after', `
 Examples:
@@ -96,6 +97,7 @@ Examples:
     .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
     .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')
     .option('--allow-dirty', 'run even when the git worktree has uncommitted changes')
+    .option('--require-clean-build', 'stop unless the app builds and EF agrees with its migrations before anything changes')
     .addOption(onConflictOption())
     .addOption(aspnetVersionOption())
     .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')

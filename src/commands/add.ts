@@ -13,6 +13,7 @@ import { currentText, refuseChangedSincePlanning } from '../apply/files.js';
 import { applyProject } from '../apply/project-apply.js';
 import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js';
 import type { DbPlan } from '../plan/db-plan.js';
+import { checkAppHealth } from '../read/project/health.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
 import { dbContextFor, DEFAULT_LOCK_TIMEOUT_MS, openDatabase, type DbCommandOptions } from './db-context.js';
 import { confirmOrRefuse, fileList, listChanges, printDiffs, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
@@ -30,6 +31,8 @@ export interface AddOptions extends DbCommandOptions {
   onConflict?: string;
   aspnetVersion?: string;
   offline?: boolean;
+  /** stop unless the untouched app builds and EF agrees with its migrations */
+  requireCleanBuild?: boolean;
 }
 
 /** EF's bookkeeping tables: add creates those the database lacks, undo drops them again. */
@@ -61,6 +64,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
     if (!(await confirmOrRefuse(options.yes, 'Finish the interrupted run?', out))) return ExitCode.ok;
     journal = interrupted;
   } else {
+    if (options.requireCleanBuild) await requireCleanBuild(facts, out);
     plan = await planAddFiles(facts, { ...options, keepExistingColumns: options.keepExistingColumns ?? false });
     const { plan: db, missingTables } = options.skipDb ? { plan: null, missingTables: [] } : await planDb(facts, options, plan);
     if (db?.status === 'blocked') throw new UserError(`the database cannot be migrated as it is: ${db.blockers.join('; ')}`, { hint: 'fix it by hand, or pass --skip-db' });
@@ -147,6 +151,20 @@ async function applyWithDatabase(facts: ProjectFacts, options: AddOptions, journ
   } finally {
     await conn.destroy();
   }
+}
+
+/** The untouched app must build and EF must agree with it, or the failures after add could not be told apart. */
+async function requireCleanBuild(facts: ProjectFacts, out: Output): Promise<void> {
+  const health = await out.during('building the app as it is (--require-clean-build)', () => checkAppHealth(facts));
+  if (!health.build.ok) {
+    throw new UserError(`--require-clean-build: the app does not build before passkey-migrate touches it (${health.build.errors} error${health.build.errors === 1 ? '' : 's'}; first: ${health.build.first})`, { hint: 'fix the build first; nothing was changed' });
+  }
+  if ('pendingChanges' in health.efModel && health.efModel.pendingChanges) {
+    throw new UserError('--require-clean-build: EF Core reports model changes that no migration has (the model snapshot is stale) before passkey-migrate touches the app', {
+      hint: 'add a migration for them first (dotnet ef migrations add <Name>); nothing was changed',
+    });
+  }
+  if ('checked' in health.efModel) out.warn(`--require-clean-build: EF's model was not checked (${health.efModel.reason})`);
 }
 
 /**

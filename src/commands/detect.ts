@@ -8,12 +8,15 @@ import type { DatabaseFacts } from '../read/database/identity-schema.js';
 import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
 import { UserError } from '../core/errors.js';
 import { planAddFiles } from '../plan/add-plan.js';
+import { checkAppHealth, type AppHealth } from '../read/project/health.js';
 
 export interface DetectOptions {
   project?: string;
   connection?: string;
   skipDb?: boolean;
   connectTimeout?: number;
+  /** also build the untouched app and ask EF whether its model agrees with its migrations (takes seconds) */
+  build?: boolean;
 }
 
 export interface DetectReport {
@@ -24,6 +27,8 @@ export interface DetectReport {
   reasons: string[];
   project: ReturnType<typeof describeProject>;
   database: DatabaseFacts | { skipped: true; reason: string } | { error: string; hint: string | null };
+  /** with --build: does the untouched app build, and does EF agree with its migrations */
+  health: AppHealth | null;
   warnings: string[];
 }
 
@@ -68,7 +73,10 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
       reasons.push(error.message);
     }
   }
-  const report: DetectReport = { command: 'detect', status: 'ok', supported: reasons.length ? 'no' : 'yes', reasons, project: describeProject(facts), database, warnings };
+  const health = options.build ? await out.during('building the app as it is (dotnet build, dotnet ef)', () => checkAppHealth(facts)) : null;
+  if (health && !health.build.ok) warnings.push(`the app does not build as it is (${health.build.errors} error${health.build.errors === 1 ? '' : 's'}; first: ${health.build.first}): fix that first, so that a failure after add is not mistaken for ours`);
+  if (health && 'pendingChanges' in health.efModel && health.efModel.pendingChanges) warnings.push('EF Core reports model changes no migration has (the snapshot is stale): this is the app\'s own; add a migration for them first');
+  const report: DetectReport = { command: 'detect', status: 'ok', supported: reasons.length ? 'no' : 'yes', reasons, project: describeProject(facts), database, health, warnings };
   if (out.json) out.document(report);
   else printReport(report, out);
   return 0;
@@ -186,6 +194,11 @@ function printReport(report: DetectReport, out: Output): void {
     line('  passkeys table', db.passkeysTable + (db.passkeysTableProblems.length ? ` (${db.passkeysTableProblems.join('; ')})` : ''));
     line('  applied migrations', db.appliedMigrations.length ? db.appliedMigrations.map((m) => m.id).join(', ') : 'none');
     line('  schema version', db.schemaVersion ? `${db.schemaVersion} (${db.schemaVersionBasis})` : db.schemaVersionBasis);
+  }
+  if (report.health) {
+    line('build (as it is)', report.health.build.ok ? 'ok' : `failed: ${report.health.build.first}`);
+    const ef = report.health.efModel;
+    line('EF model', 'pendingChanges' in ef ? (ef.pendingChanges ? 'changes no migration has (stale snapshot)' : 'agrees with the migrations') : `not checked (${ef.reason})`);
   }
   for (const warning of report.warnings) out.warn(warning);
   out.line(`supported: ${report.supported === 'yes' ? out.style('ok', 'yes') : `${out.style('error', 'no')} (${report.reasons.join('; ')})`}`);

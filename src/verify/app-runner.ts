@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { buildProject, lastLine } from '../core/dotnet.js';
 import { UserError } from '../core/errors.js';
 
 export interface RunningApp {
@@ -36,21 +37,8 @@ function collect(child: ChildProcess): () => string {
   return () => text;
 }
 
-/** The last non-empty line a process wrote, for a one-line message. */
-function lastLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop()?.slice(0, 300) ?? 'no output';
-}
-
-export async function buildApp(projectPath: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const child = spawn('dotnet', ['build', projectPath, '-nologo', '-v', 'q', '-clp:ErrorsOnly'], { env: { ...env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = collect(child);
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  if (code !== 0) {
-    const errors = [...new Set(output().split('\n').map((l) => l.trim()).filter((l) => /\berror\b/i.test(l)))];
-    const first = (errors[0] ?? lastLine(output())).replace(/\s*\[[^\]]*\.csproj\]$/, '');
-    throw new UserError(`dotnet build failed (${errors.length || 'unknown'} error${errors.length === 1 ? '' : 's'}; first: ${first})`, { hint: 'run dotnet build in the project to see them all' });
-  }
-}
+/** `dotnet build`, its failure as one line (the shared SDK runner). */
+export const buildApp = buildProject;
 
 export async function startApp(projectPath: string, options: { port?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningApp> {
   const port = options.port ?? (await freePort());
