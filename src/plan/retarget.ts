@@ -7,11 +7,12 @@
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { BUILTIN_EF_VERSION } from './passkey-migration.js';
-import { newestOfMajor, nugetSources, packageVersions } from '../read/nuget.js';
+import { compareVersions, newestOfMajor, nugetSources, packageVersions } from '../read/nuget.js';
 import { loadMsbuildFile, targetFrameworks, type MsbuildProject, type PackageReference, type PropertySetting } from '../read/project/msbuild.js';
 import { descendants, textOf, type XmlElement } from '../read/project/xml.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
+import { restoreStaged } from './restore-check.js';
 import type { StagedTree } from './tree.js';
 
 export const TARGET_FRAMEWORK = 'net10.0';
@@ -138,6 +139,49 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       edits.push(edit);
     }
     if (!packages.some((p) => p.id.toLowerCase() === ref.id.toLowerCase())) packages.push({ id: ref.id, from: ref.version ?? '?', to: target.version, source: target.source });
+  }
+
+  // NuGet's verdict on the retargeted graph: pins below what the .NET 10 packages need are raised to that.
+  if (!options.offline && edits.length > 0) {
+    const allRefs = projects.flatMap((p) => p.packages);
+    for (let round = 0; ; round++) {
+      const staged = new Map<string, string>();
+      for (const file of new Set(projects.flatMap((p) => p.files.map((f) => f.path)))) {
+        staged.set(file, applyEdits(loadMsbuildFile(file).text, edits.filter((e) => e.file === file).map((e) => e.edit)));
+      }
+      const verdict = await restoreStaged(facts.msbuild.path, staged);
+      if (verdict.problem) {
+        notes.push(`dotnet restore of the retargeted project could not check the package graph (${verdict.problem}); the build will`);
+        break;
+      }
+      if (verdict.downgrades.length === 0) break;
+      if (round === 3) {
+        throw new UserError(`the retargeted project still has package downgrades after raising pins three times (${verdict.downgrades.map((d) => `${d.id} ${d.pinned} < ${d.required}`).join(', ')})`, {
+          hint: 'raise those versions yourself, or pass --skip-retarget and retarget by hand',
+        });
+      }
+      for (const d of verdict.downgrades) {
+        const by = d.neededBy ?? 'a .NET 10 package';
+        const ref = allRefs.find((r) => r.id.toLowerCase() === d.id.toLowerCase() && r.versionElement);
+        const edit = ref ? versionEdit(ref, d.required, projects) : null;
+        if (!ref || !edit) {
+          throw new UserError(`${d.id} is pinned to ${d.pinned}${ref ? ` in ${rel(ref.versionFile ?? ref.file)}` : ''}, but ${by} needs ${d.required} or later (NuGet NU1605), and passkey-migrate cannot set that version`, {
+            hint: `raise ${d.id} to ${d.required} where it is set, then run again`,
+          });
+        }
+        const key = `${edit.file}:${edit.edit.at}`;
+        const prior = editsAt.get(key);
+        if (prior) {
+          if (compareVersions(prior.version, d.required) >= 0) continue;
+          edits.splice(edits.indexOf(prior.edit), 1);
+        }
+        editsAt.set(key, { edit, version: d.required, by: d.id });
+        edits.push(edit);
+        const listed = packages.find((p) => p.id.toLowerCase() === d.id.toLowerCase());
+        if (listed) listed.to = compareVersions(listed.to, d.required) < 0 ? d.required : listed.to;
+        else packages.push({ id: ref.id, from: d.pinned, to: d.required, source: `needed by ${by} (NuGet NU1605)` });
+      }
+    }
   }
 
   // Files: the offsets were taken from the text the project was read from, which must still be the staged text.

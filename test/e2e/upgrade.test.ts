@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture, createSqlite, efScript as fixtureScript } from '../helpers/fixtures.js';
-import { dotnet, dotnetEf } from '../helpers/dotnet.js';
+import { dotnet, dotnetEf, exec } from '../helpers/dotnet.js';
 import { runCli, treeDigest } from '../helpers/run.js';
 
 const scratch: string[] = [];
@@ -165,5 +165,28 @@ describe('an app without EF migrations (EnsureCreated)', () => {
     expect(result.stdout).toContain('update Program.cs');
     expect(result.stdout).not.toContain('AddPasskeySupport.cs');
     expect(readdirSync(path.join(dir, 'Data'))).toEqual(['ApplicationDbContext.cs']);
+  });
+});
+
+describe('a package the app pins below what the .NET 10 packages need', () => {
+  it('is raised to what NuGet says they need (NU1605), listed in the plan, and the app builds; without the raise it would not', async () => {
+    const dir = copyFixture('mvc-sqlserver');
+    scratch.push(dir);
+    const csproj = path.join(dir, 'Ledger.csproj');
+    writeFileSync(csproj, readFileSync(csproj, 'utf8').replace('  </ItemGroup>', '    <PackageReference Include="Azure.Identity" Version="1.11.4" />\n  </ItemGroup>'));
+    const dry = await runCli(['upgrade', '--dry-run', '--project', dir]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const raised = /Azure\.Identity 1\.11\.4 -> (\d+\.\d+\.\d+)\s+\(needed by Microsoft\.EntityFrameworkCore\.SqlServer \(NuGet NU1605\)\)/.exec(dry.stdout);
+    expect(raised, dry.stdout).not.toBeNull();
+    const result = await runCli(['upgrade', '--project', dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(csproj, 'utf8')).toContain(`<PackageReference Include="Azure.Identity" Version="${raised![1]}" />`);
+    const build = await dotnet(['build', '-nologo', '-clp:NoSummary'], dir);
+    expect(build.stdout).toMatch(/Build succeeded/);
+    // The oracle: the same upgraded project with the old pin is refused by NuGet.
+    writeFileSync(csproj, readFileSync(csproj, 'utf8').replace(`Version="${raised![1]}"`, 'Version="1.11.4"'));
+    const refused = await exec('dotnet', ['restore', '-nologo'], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/NU1605.*Azure\.Identity/);
   });
 });

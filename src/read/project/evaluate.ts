@@ -76,7 +76,7 @@ function firstError(output: string): string {
 }
 
 /** Where the SDK is and which SDKs it has: part of every cache key (installing an SDK changes evaluations). */
-function sdkStamp(): string {
+export function sdkStamp(): string {
   try {
     const dotnet = realpathSync(process.env.DOTNET_HOST_PATH ?? whichDotnet());
     const sdk = path.join(path.dirname(dotnet), 'sdk');
@@ -99,7 +99,7 @@ function whichDotnet(): string {
 }
 
 /** Environment variables MSBuild turns into properties or reads itself. */
-function environmentStamp(): string {
+export function environmentStamp(): string {
   return Object.entries(process.env)
     .filter(([k]) => /^(MSBUILD|DOTNET_|NUGET|Configuration$|Platform$|TargetFramework)/i.test(k))
     .sort(([a], [b]) => a.localeCompare(b))
