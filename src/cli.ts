@@ -17,6 +17,7 @@ import {
   onConflictOption,
   providerOption,
   uiOption,
+  manageUiOption,
   wholeNumber,
   yesOption,
 } from './commands/options.js';
@@ -91,8 +92,10 @@ Examples:
     .addOption(dryRunOption())
     .addOption(checkOption('exit 0 when fully migrated, 2 when anything is pending (listing what)'))
     .addOption(uiOption().conflicts(['skipUi']))
+    .addOption(manageUiOption().conflicts(['skipUi']))
     .option('--skip-ui', 'no passkey UI (only the project and the database)')
     .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
+    .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared')
     .option('--skip-db', 'do not touch (or, with --check, look at) the database')
     .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
     .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')
@@ -124,11 +127,13 @@ Examples:
     .description('only the passkey UI: models, <passkey-submit> element, endpoints, login, manage pages, nav link, script include')
     .option('--pages', 'the sign-in and passkey management pages (required)')
     .addOption(uiOption())
+    .addOption(manageUiOption())
     .addOption(yesOption())
     .addOption(dryRunOption())
     .addOption(checkOption('exit 0 when in place, 2 when pending'))
     .addOption(onConflictOption())
     .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
+    .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared')
     .action(run(async () => (await import('./commands/scaffold.js')).scaffold));
 
   common(program.command('verify'))

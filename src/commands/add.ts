@@ -23,8 +23,10 @@ export interface AddOptions extends DbCommandOptions {
   dryRun?: boolean;
   check?: boolean;
   ui?: string;
+  manageUi?: string;
   skipUi?: boolean;
   forceUi?: boolean;
+  ignorePostLogin?: boolean;
   skipDb?: boolean;
   skipRetarget?: boolean;
   allowDirty?: boolean;

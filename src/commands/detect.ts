@@ -143,6 +143,10 @@ export function describeProject(facts: ProjectFacts) {
           area: ui.mvc.area,
         }
       : null,
+    manage: {
+      places: ui.manage.candidates.map((c) => ({ kind: c.kind, what: c.description })),
+      menuLink: ui.manage.link ? { kind: ui.manage.link.kind, at: `${inProject(ui.manage.link.file)}:${ui.manage.link.line}` } : null,
+    },
     bootstrap: ui.bootstrap,
     layout: ui.layout && inProject(ui.layout),
     migrations: migrations
@@ -179,6 +183,7 @@ function printReport(report: DetectReport, out: Output): void {
   line('connection string', p.connectionString.value ? `${p.connectionString.name ?? '(inline)'} from ${p.connectionString.source}` : `${p.connectionString.name ?? '-'} (not found)`);
   line('UI', `${p.uiShape}${p.scaffoldedPages.length ? ` (${p.scaffoldedPages.length} scaffolded pages)` : ''}, Bootstrap ${p.bootstrap.version ?? '?'}`);
   line('layout', p.layout);
+  if (p.manage.places.length) line('manage', `${p.manage.places.map((m) => m.what).join('; ')}${p.manage.menuLink ? `; the account menu links to ${p.manage.menuLink.kind === 'mvc' ? 'the ManageController' : 'the Identity pages'} (${p.manage.menuLink.at})` : ''}`);
   line('migrations', p.migrations ? `${p.migrations.folder} (${p.migrations.list.length}, EF ${p.migrations.productVersion ?? '?'})` : 'none');
   const db = report.database;
   if ('error' in db) {

@@ -34,6 +34,8 @@ export const aspnetVersionOption = () =>
   new Option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this 10.x version (checked against the NuGet sources)').argParser(aspnetVersion);
 
 export const uiOption = () => new Option('--ui <kind>', 'razor (Identity Razor Pages) or mvc (account controller); default: from the app').choices(['razor', 'mvc']);
+export const manageUiOption = () =>
+  new Option('--manage-ui <kind>', 'where passkeys are managed: razor (Identity account pages) or mvc (ManageController); default: where the account menu links').choices(['razor', 'mvc']);
 
 export const onConflictOption = () =>
   new Option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both').choices(['skip', 'overwrite', 'keep-both']);

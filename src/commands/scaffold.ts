@@ -13,11 +13,13 @@ export interface ScaffoldOptions {
   project?: string;
   pages?: boolean;
   ui?: string;
+  manageUi?: string;
   yes?: boolean;
   dryRun?: boolean;
   check?: boolean;
   onConflict?: string;
   forceUi?: boolean;
+  ignorePostLogin?: boolean;
 }
 
 export async function scaffold(options: ScaffoldOptions, out: Output): Promise<number> {
@@ -25,7 +27,7 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
   const facts = await readProject({ project: options.project });
   const rel = relativeTo(facts.located.root);
   const tree = StagedTree.forProject(facts.fileStyle);
-  const plan = await planUi(facts, tree, { ui: options.ui, forceUi: options.forceUi });
+  const plan = await planUi(facts, tree, { ui: options.ui, manageUi: options.manageUi, forceUi: options.forceUi, ignorePostLogin: options.ignorePostLogin });
   const planned = tree.changes();
   const files = fileList(planned, rel);
   if (planned.length === 0) {

@@ -14,8 +14,10 @@ import { planUpgrade, type UpgradeOptions, type UpgradePlan } from './upgrade-pl
 
 export interface AddPlanOptions extends UpgradeOptions {
   ui?: string;
+  manageUi?: string;
   skipUi?: boolean;
   forceUi?: boolean;
+  ignorePostLogin?: boolean;
 }
 
 export interface AddPlan {
@@ -29,7 +31,7 @@ export interface AddPlan {
 
 export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = StagedTree.forProject(facts.fileStyle)): Promise<AddPlan> {
   const upgrade = await planUpgrade(facts, tree, options);
-  const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui, forceUi: options.forceUi });
+  const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui, manageUi: options.manageUi, forceUi: options.forceUi, ignorePostLogin: options.ignorePostLogin });
   return {
     changes: tree.changes(),
     packages: upgrade.packages,

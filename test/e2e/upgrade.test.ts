@@ -130,7 +130,8 @@ describe.each(['webapp', 'mvc'])('a fresh `dotnet new %s --auth Individual` app'
     await dotnetEf(['migrations', 'add', 'AddPasskeySupport', '-o', 'Data/Migrations'], theirs);
     const ours = filesOf(path.join(dir, 'Data', 'Migrations'));
     const efs = filesOf(path.join(theirs, 'Data', 'Migrations'));
-    const normalize = (text: string, id: string, ns: string) => text.split(id).join('<id>').split(`${ns}.Data`).join('<ns>.Data');
+    // New files follow the project's line endings (the template's are CRLF); EF on Linux writes LF: compared by content.
+    const normalize = (text: string, id: string, ns: string) => text.replace(/\r\n/g, '\n').split(id).join('<id>').split(`${ns}.Data`).join('<ns>.Data');
     const migrationFile = (files: string[]) => files.find((f) => !f.endsWith('.Designer.cs'))!;
     expect(normalize(readFileSync(path.join(dir, 'Data', 'Migrations', migrationFile(ours.ours)), 'utf8'), ours.id, 'App')).toBe(
       normalize(readFileSync(path.join(theirs, 'Data', 'Migrations', migrationFile(efs.ours)), 'utf8'), efs.id, 'Theirs'),

@@ -45,6 +45,39 @@ describe('markup edits', () => {
     expect(scriptIncludeEdit(out, 'x')).toBeNull();
   });
 
+  it('never puts the include inside an <environment> block, and finds a lower-case scripts section', () => {
+    const tag = '<script src="~/js/passkey-submit.js" type="module"></script>';
+    const layout = [
+      '<body>',
+      '    <environment names="Development">',
+      '        <script src="~/lib/jquery/dist/jquery.js"></script>',
+      '    </environment>',
+      '    <environment exclude="Development">',
+      '        <script src="https://cdn.example/jquery.min.js"></script>',
+      '        <script src="~/js/site.min.js"></script>',
+      '    </environment>',
+      '    @RenderSection("scripts", required: false)',
+      '</body>',
+      '',
+    ].join('\n');
+    const out = applyEdits(layout, [scriptIncludeEdit(layout, tag)!]);
+    const lines = out.split('\n');
+    expect(lines[8]).toBe(`    ${tag}`);
+    expect(lines[9]).toBe('    @RenderSection("scripts", required: false)');
+    // Every line inside a block is as it was.
+    expect(lines.slice(0, 8)).toEqual(layout.split('\n').slice(0, 8));
+
+    // With no script outside the blocks and no section: before </body>, outside every block.
+    const bare = '<body>\n    <environment include="Production">\n        <script src="~/js/site.min.js"></script>\n    </environment>\n</body>\n';
+    const bareOut = applyEdits(bare, [scriptIncludeEdit(bare, tag)!]);
+    expect(bareOut).toBe('<body>\n    <environment include="Production">\n        <script src="~/js/site.min.js"></script>\n    </environment>\n    ' + tag + '\n</body>\n');
+
+    // Before an older element's script that sits inside a block: before the block.
+    const older = '<body>\n    <environment include="Development">\n        <script src="~/js/PasskeySubmit.js"></script>\n    </environment>\n</body>\n';
+    const olderOut = applyEdits(older, [scriptIncludeEdit(older, tag, /PasskeySubmit\.js$/)!]);
+    expect(olderOut.split('\n')[1]).toBe(`    ${tag}`);
+  });
+
   it('registers the tag helper assembly once', () => {
     const imports = '@using X\n@addTagHelper *, Microsoft.AspNetCore.Mvc.TagHelpers\n';
     const out = applyEdits(imports, [addTagHelperEdit(imports, 'Shop.Web')!]);

@@ -11,6 +11,7 @@ import { applyEdits, type TextEdit } from '../file-change.js';
 import type { StagedTree } from '../tree.js';
 import { planEndpointMapping } from './endpoints-edit.js';
 import { planPasskeyServices } from './services-edit.js';
+import { layoutChain, type ViewLocation } from '../../read/project/layouts.js';
 import { scriptIncludeEdit } from './markup-edit.js';
 
 export interface UiContext {
@@ -25,9 +26,19 @@ export interface UiContext {
   nullable: boolean;
   /** the staged tree: reads see what earlier parts of the same plan will write, and edits go into it */
   files: StagedTree;
+  /** the passkey sign-in may skip what the password sign-in does besides signing in (--ignore-post-login) */
+  ignorePostLogin: boolean;
+  /** the rate-limit policy on the login page or action, set by the login planner: the endpoints get it too */
+  rateLimitPolicy?: string;
 }
 
-export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree): UiContext {
+/** What a login or manage planner staged: its notes, and the pages that use the <passkey-submit> element. */
+export interface UiPart {
+  notes: string[];
+  elementPages: ViewLocation[];
+}
+
+export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree, ignorePostLogin = false): UiContext {
   // As MSBuild evaluated them (the SDK's defaults included: RootNamespace is the project name made an identifier).
   const evaluated = facts.msbuild.evaluated;
   const safe = facts.msbuild.name.replace(/[^\w.]/g, '_').replace(/^(\d)/, '_$1');
@@ -41,6 +52,7 @@ export function uiContext(facts: ProjectFacts, routePrefix: string, files: Stage
     routePrefix,
     nullable: /^enable$/i.test(evaluated.Nullable ?? ''),
     files,
+    ignorePostLogin,
   };
 }
 
@@ -84,7 +96,7 @@ export function indent(block: string, by: string): string {
     .join('\n');
 }
 
-export async function planCommonUi(ctx: UiContext): Promise<{ notes: string[] }> {
+export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[]): Promise<{ notes: string[] }> {
   const notes: string[] = [];
   const values = { Namespace: ctx.namespace, RoutePrefix: ctx.routePrefix, UserType: ctx.userType };
   const dir = path.join(ctx.projectDir, 'Passkeys');
@@ -95,7 +107,7 @@ export async function planCommonUi(ctx: UiContext): Promise<{ notes: string[] }>
 
   const sources = listCSharpFiles(ctx.projectDir);
   notes.push(...(await planPasskeyServices(ctx, [...sources])));
-  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files, globals: (f) => globalUsingsFor(ctx.facts, f) });
+  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files, globals: (f) => globalUsingsFor(ctx.facts, f), rateLimitPolicy: ctx.rateLimitPolicy });
   if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
 
   // An element the app defined itself (the guide's PasskeySubmit.js): it defers to ours, which loads first.
@@ -110,28 +122,59 @@ export async function planCommonUi(ctx: UiContext): Promise<{ notes: string[] }>
   }
   const earlier = theirs.length ? new RegExp(`(^|/)(${theirs.map((s) => path.basename(s.webPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(\\?|$)`, 'i') : undefined;
 
-  const layout = layoutFile(ctx);
-  if (layout) {
+  notes.push(...planScriptInclude(ctx, elementPages, earlier));
+  return { notes };
+}
+
+const SCRIPT_TAG = '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>';
+
+/**
+ * The script include where the element's pages really load it: the outermost layout of the app's own that each
+ * page renders in (outside any <environment> block); a page whose layout is a package's (the Identity UI's own,
+ * which renders a Scripts section) gets it in its own `@section Scripts`.
+ */
+function planScriptInclude(ctx: UiContext, pages: ViewLocation[], earlier: RegExp | undefined): string[] {
+  const notes: string[] = [];
+  const read = (file: string) => (ctx.files.exists(file) ? ctx.files.read(file) : null);
+  const rel = (file: string) => path.relative(ctx.projectDir, file).split(path.sep).join('/');
+  const byLayout = new Map<string, string[]>();
+  for (const page of pages) {
+    const chain = layoutChain(ctx.projectDir, page, read);
+    const name = rel(page.file).replace(/\.cshtml$/, '');
+    if (chain.ends === 'app' && chain.root) {
+      byLayout.set(chain.root, [...(byLayout.get(chain.root) ?? []), name]);
+    } else if (chain.ends === 'package') {
+      editFile(ctx, page.file, (text) => pageScriptInclude(text, SCRIPT_TAG), 'include the <passkey-submit> script (the page renders in the Identity UI package\'s layout)');
+    } else {
+      notes.push(`${rel(page.file)} renders in no layout passkey-migrate can edit: add ${SCRIPT_TAG} to it`);
+    }
+  }
+  for (const [layout, names] of byLayout) {
+    let placed = false;
     editFile(
       ctx,
       layout,
       (text) => {
-        const edit = scriptIncludeEdit(text, '<script src="~/js/passkey-submit.js" type="module" asp-append-version="true"></script>', earlier);
+        const edit = scriptIncludeEdit(text, SCRIPT_TAG, earlier);
+        placed = edit !== null || text.includes('passkey-submit.js');
         return edit ? applyEdits(text, [edit]) : text;
       },
-      'include the <passkey-submit> script',
+      `include the <passkey-submit> script (the layout of ${names.join(', ')})`,
     );
-  } else {
-    notes.push('no layout file found for the account pages: add <script src="~/js/passkey-submit.js" type="module"></script> to the layout they use');
+    if (!placed) notes.push(`${rel(layout)} has neither a Scripts section nor </body>: add ${SCRIPT_TAG} where it loads scripts`);
   }
-  return { notes };
+  return notes;
 }
 
-function layoutFile(ctx: UiContext): string | null {
-  if (ctx.facts.ui.layout) return path.join(ctx.projectDir, ctx.facts.ui.layout);
-  for (const candidate of ['Pages/Shared/_Layout.cshtml', 'Views/Shared/_Layout.cshtml']) {
-    const full = path.join(ctx.projectDir, candidate);
-    if (ctx.files.exists(full)) return full;
+/** The include as the first line of the page's `@section Scripts { ... }`, or a new section at the end. */
+export function pageScriptInclude(text: string, tag: string): string {
+  if (text.includes('passkey-submit.js')) return text;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const section = /^([ \t]*)@section\s+scripts\s*\{[ \t]*\r?\n/im.exec(text);
+  if (section) {
+    const at = section.index + section[0].length;
+    return `${text.slice(0, at)}${section[1]}    ${tag}${eol}${text.slice(at)}`;
   }
-  return null;
+  const sep = text.length && !text.endsWith('\n') ? eol : '';
+  return `${text}${sep}${eol}@section Scripts {${eol}    ${tag}${eol}}${eol}`;
 }

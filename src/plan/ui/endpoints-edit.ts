@@ -23,7 +23,7 @@ function receiverOf(call: SyntaxNode): string | null {
 
 export async function planEndpointMapping(
   sources: SourceFile[],
-  options: { namespace: string; userType: string; tree: StagedTree; globals?: (file: string) => ReadonlySet<string> },
+  options: { namespace: string; userType: string; tree: StagedTree; globals?: (file: string) => ReadonlySet<string>; rateLimitPolicy?: string },
 ): Promise<{ mapped: boolean; file: string | null }> {
   const candidates = sources.filter((s) => ANCHORS.some((a) => s.text.includes(a)));
   for (const source of candidates) {
@@ -52,7 +52,7 @@ export async function planEndpointMapping(
       {
         at: statement.endIndex,
         end: statement.endIndex,
-        text: `${eol}${lineIndent(text, statement.startIndex)}${receiver}.MapPasskeyEndpoints<${options.userType}>();`,
+        text: `${eol}${lineIndent(text, statement.startIndex)}${receiver}.MapPasskeyEndpoints<${options.userType}>(${options.rateLimitPolicy ? `rateLimitPolicy: ${JSON.stringify(options.rateLimitPolicy)}` : ''});`,
       },
     ];
     const ns = `${options.namespace}.Passkeys`;

@@ -4,13 +4,15 @@ import { UserError } from '../../core/errors.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import type { StagedTree } from '../tree.js';
 import { planCommonUi, uiContext } from './common.js';
-import { mvcRoutes, planMvcUi } from './mvc.js';
-import { IDENTITY_ROUTE_PREFIX, planRazorPagesUi } from './razor-pages.js';
+import { accountRoute, manageTarget, planMvcLogin, planMvcManage } from './mvc.js';
+import { IDENTITY_ROUTE_PREFIX, planRazorLogin, planRazorManage } from './razor-pages.js';
 
 export type UiKind = 'razor' | 'mvc';
 
 export interface UiPlan {
   kind: UiKind;
+  /** where passkeys are managed */
+  manageKind: UiKind;
   notes: string[];
 }
 
@@ -42,22 +44,40 @@ export function refuseExistingPasskeys(facts: ProjectFacts, forceUi: boolean | u
   });
 }
 
-export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string; forceUi?: boolean } = {}): Promise<UiPlan> {
+/**
+ * Where passkeys are managed: the one account-management place the app has, else the one its account menu links
+ * to (the layout's or login partial's link), else the sign-in kind's; `--manage-ui` decides when given.
+ */
+export function manageKindFor(facts: ProjectFacts, loginKind: UiKind, requested?: string): { kind: UiKind; note: string | null } {
+  const { candidates, link } = facts.ui.manage;
+  if (requested !== undefined) {
+    if (requested !== 'razor' && requested !== 'mvc') throw new UserError(`--manage-ui must be razor or mvc, not "${requested}"`);
+    if (requested === 'mvc' && !facts.ui.manageController && !facts.ui.mvc) {
+      throw new UserError('--manage-ui mvc needs a ManageController or an AccountController; none was found', { hint: 'use --manage-ui razor for the Identity account pages' });
+    }
+    return { kind: requested, note: null };
+  }
+  const kinds = [...new Set(candidates.map((c) => c.kind))];
+  if (kinds.length === 1) return { kind: kinds[0]!, note: null };
+  if (kinds.length === 0) return { kind: loginKind, note: null };
+  const list = candidates.map((c) => c.description).join(' and ');
+  if (link) {
+    const chosen = candidates.find((c) => c.kind === link.kind)!;
+    return { kind: link.kind, note: `the app manages accounts in ${list}; passkeys go to ${chosen.description}, where the account menu links (${link.file}:${link.line}); --manage-ui ${link.kind === 'mvc' ? 'razor' : 'mvc'} chooses the other` };
+  }
+  return { kind: loginKind, note: `the app manages accounts in ${list} and its menu links to neither; passkeys go with the sign-in (${loginKind === 'mvc' ? 'MVC' : 'Identity pages'}); pass --manage-ui razor|mvc to choose` };
+}
+
+export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string; manageUi?: string; forceUi?: boolean; ignorePostLogin?: boolean } = {}): Promise<UiPlan> {
   refuseExistingPasskeys(facts, options.forceUi);
   const kind = uiKindFor(facts, options.ui);
-  let pages: { notes: string[] };
-  let ctx;
-  if (kind === 'mvc') {
-    if (!facts.ui.mvc) {
-      throw new UserError('--ui mvc needs an AccountController with views; none was found', { hint: 'use --ui razor for the Identity Razor Pages' });
-    }
-    const routes = await mvcRoutes(facts);
-    ctx = uiContext(facts, routes.account, tree);
-    pages = await planMvcUi(ctx, routes);
-  } else {
-    ctx = uiContext(facts, IDENTITY_ROUTE_PREFIX, tree);
-    pages = await planRazorPagesUi(ctx);
+  const manage = manageKindFor(facts, kind, options.manageUi);
+  if (kind === 'mvc' && !facts.ui.mvc) {
+    throw new UserError('--ui mvc needs an AccountController with views; none was found', { hint: 'use --ui razor for the Identity Razor Pages' });
   }
-  const common = await planCommonUi(ctx);
-  return { kind, notes: [...common.notes, ...pages.notes] };
+  const ctx = uiContext(facts, kind === 'mvc' ? await accountRoute(facts) : IDENTITY_ROUTE_PREFIX, tree, options.ignorePostLogin ?? false);
+  const login = kind === 'mvc' ? await planMvcLogin(ctx) : await planRazorLogin(ctx);
+  const managed = manage.kind === 'mvc' ? await planMvcManage(ctx, await manageTarget(facts)) : await planRazorManage(ctx);
+  const common = await planCommonUi(ctx, [...login.elementPages, ...managed.elementPages]);
+  return { kind, manageKind: manage.kind, notes: [...(manage.note ? [manage.note] : []), ...common.notes, ...login.notes, ...managed.notes] };
 }

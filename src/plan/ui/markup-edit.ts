@@ -103,29 +103,58 @@ export function navEntryEdit(text: string, entry: string, after: RegExp): TextEd
   return { at, end: at, text: `${indent}${entry.trim()}${eol}` };
 }
 
+/** The `<environment ...>` tag helper blocks of a layout: markup in one renders only in some environments. */
+export function environmentBlocks(text: string): { start: number; end: number; open: string }[] {
+  return [...text.matchAll(/<environment\b[^>]*>[\s\S]*?<\/environment\s*>/gi)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, open: /^<environment\b[^>]*>/i.exec(m[0])![0] }));
+}
+
+/** The layout's `RenderSection("Scripts", ...)` line, in any case and either form (sections ignore case). */
+export function scriptsSection(text: string): RegExpExecArray | null {
+  return /^[ \t]*@(await\s+)?RenderSection(Async)?\(\s*"scripts"/im.exec(text);
+}
+
 /**
  * The script include, before the layout's Scripts section (so page scripts still come last), else before </body>;
  * before the first script whose src matches `before` when there is one (an older element that must load later).
+ * Never inside an `<environment>` block: a line there would load in some environments only, so it goes after the
+ * block (or before it, when it must come before a script inside it).
  */
 export function scriptIncludeEdit(text: string, tag: string, before?: RegExp): TextEdit | null {
   if (text.includes('passkey-submit.js')) return null;
   const eol = eolOf(text);
+  const blocks = environmentBlocks(text);
+  const blockAt = (index: number) => blocks.find((b) => index > b.start && index < b.end);
+  const insertAt = (index: number, indentFrom: number, indentExtra = ''): TextEdit => {
+    const at = lineStartOf(text, index + 1);
+    return { at, end: at, text: `${lineIndent(text, indentFrom)}${indentExtra}${tag}${eol}` };
+  };
   const earlier = before ? [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc="([^"]*)"[^>]*>/gim)].find((m) => before.test(m[1]!)) : undefined;
   if (earlier) {
-    const at = lineStartOf(text, earlier.index! + 1);
-    return { at, end: at, text: `${lineIndent(text, earlier.index! + 1)}${tag}${eol}` };
+    const block = blockAt(earlier.index! + 1);
+    const at = block ? block.start : earlier.index! + 1;
+    return insertAt(at, at);
   }
-  const section = /^[ \t]*@(await\s+)?RenderSection(Async)?\(\s*"Scripts"/m.exec(text);
-  const lastScript = [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc=[^>]*><\/script>[ \t]*\r?$/gim)].pop();
-  if (lastScript && (!section || lastScript.index! < section.index)) {
-    const at = lineEndOf(text, lastScript.index!);
-    return { at, end: at, text: `${lineIndent(text, lastScript.index! + 1)}${tag}${eol}` };
+  const section = scriptsSection(text);
+  const lastScript = [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc=[^>]*><\/script>[ \t]*\r?$/gim)]
+    .filter((m) => !section || m.index! < section.index)
+    .pop();
+  const sectionBlock = section ? blockAt(section.index + 1) : undefined;
+  if (lastScript) {
+    const block = blockAt(lastScript.index! + 1);
+    if (!block) {
+      const at = lineEndOf(text, lastScript.index!);
+      return { at, end: at, text: `${lineIndent(text, lastScript.index! + 1)}${tag}${eol}` };
+    }
+    if (!sectionBlock || sectionBlock !== block) {
+      // After the block that holds the app's last script: at the block's own indentation.
+      const at = lineEndOf(text, block.end - 1);
+      return { at, end: at, text: `${lineIndent(text, block.start)}${tag}${eol}` };
+    }
   }
-  const anchor = section?.index ?? text.search(/<\/body>/i);
+  if (section && !sectionBlock) return insertAt(section.index, section.index + 1);
+  const anchor = sectionBlock ? sectionBlock.start : text.search(/<\/body>/i);
   if (anchor < 0) return null;
-  const at = lineStartOf(text, anchor + 1);
-  const indent = section ? lineIndent(text, anchor + 1) : lineIndent(text, anchor) + '    ';
-  return { at, end: at, text: `${indent}${tag}${eol}` };
+  return sectionBlock ? insertAt(anchor, anchor) : insertAt(anchor, anchor, '    ');
 }
 
 /** `@addTagHelper *, <assembly>` in a _ViewImports file, after its last directive of the same kind. */

@@ -9,9 +9,12 @@ import path from 'node:path';
 import { render } from '../../core/template.js';
 import { findAll, parseCSharp, stringValue, type SyntaxNode } from '../../read/project/csharp.js';
 import { globalUsingsFor, type ProjectFacts } from '../../read/project/index.js';
-import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
+import { appendMembersEdit, classMembers, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
+import { readSignInLogic } from '../../read/project/sign-in-logic.js';
+import { defaultSignIn, shareSignIn } from './sign-in-share.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
-import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
+import type { ViewLocation } from '../../read/project/layouts.js';
+import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export interface MvcRoutes {
@@ -22,45 +25,67 @@ export interface MvcRoutes {
   manage: string;
 }
 
-/** Where the account controller answers: its [Route] template, else the conventional /{area}/Account. */
-export async function mvcRoutes(facts: ProjectFacts): Promise<MvcRoutes> {
-  const mvc = facts.ui.mvc!;
-  const areaPrefix = mvc.area ? `/${mvc.area}` : '';
-  const routeOf = async (file: string, controller: string): Promise<string | null> => {
-    const full = path.join(facts.msbuild.dir, file);
-    const text = readFileSync(full, 'utf8');
-    const cls = findClass((await parseCSharp(full, text)).tree.rootNode, `${controller}Controller`);
-    const route = cls && findAll(cls, 'attribute').find((a) => a.parent?.parent?.id === cls.id && /^(Route|Microsoft\.AspNetCore\.Mvc\.Route)$/.test(a.childForFieldName('name')?.text ?? ''));
-    const template = route ? stringValue(findAll(route, (n) => /string_literal$/.test(n.type))[0] as SyntaxNode | undefined) : undefined;
-    if (!template) return null;
-    // The prefix is what comes before the action: members/[controller]/[action] -> /members/Account.
-    const prefix = template.split(/\/(?:\[action\]|\{action[^}]*\})/i)[0]!;
-    return '/' + prefix.replace(/\[controller\]/gi, controller).replace(/\[area\]/gi, mvc.area ?? '').replace(/^~?\/+|\/+$/g, '');
-  };
-  const account = (await routeOf(mvc.accountController, 'Account')) ?? `${areaPrefix}/Account`;
-  if (mvc.manageController) {
-    const manage = (await routeOf(mvc.manageController, 'Manage')) ?? `${areaPrefix}/Manage`;
-    return { account, manageController: 'Manage', manage };
-  }
-  return { account, manageController: 'Passkeys', manage: `${areaPrefix}/Passkeys` };
+async function routeOf(facts: ProjectFacts, file: string, controller: string, area: string | null): Promise<string | null> {
+  const full = path.join(facts.msbuild.dir, file);
+  const text = readFileSync(full, 'utf8');
+  const cls = findClass((await parseCSharp(full, text)).tree.rootNode, `${controller}Controller`);
+  const route = cls && findAll(cls, 'attribute').find((a) => a.parent?.parent?.id === cls.id && /^(Route|Microsoft\.AspNetCore\.Mvc\.Route)$/.test(a.childForFieldName('name')?.text ?? ''));
+  const template = route ? stringValue(findAll(route, (n) => /string_literal$/.test(n.type))[0] as SyntaxNode | undefined) : undefined;
+  if (!template) return null;
+  // The prefix is what comes before the action: members/[controller]/[action] -> /members/Account.
+  const prefix = template.split(/\/(?:\[action\]|\{action[^}]*\})/i)[0]!;
+  return '/' + prefix.replace(/\[controller\]/gi, controller).replace(/\[area\]/gi, area ?? '').replace(/^~?\/+|\/+$/g, '');
 }
 
-export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ notes: string[] }> {
-  const facts = ctx.facts;
+/** Where the account controller answers: its [Route] template, else the conventional /{area}/Account. */
+export async function accountRoute(facts: ProjectFacts): Promise<string> {
   const mvc = facts.ui.mvc!;
-  const dir = ctx.projectDir;
-  const viewsRoot = mvc.area ? path.join(dir, 'Areas', mvc.area, 'Views') : path.join(dir, 'Views');
-  const notes: string[] = [];
-  const values = { ...templateValues(ctx), Controller: routes.manageController };
+  return (await routeOf(facts, mvc.accountController, 'Account', mvc.area)) ?? `${mvc.area ? `/${mvc.area}` : ''}/Account`;
+}
 
-  createFile(ctx, path.join(dir, 'Passkeys', 'PasskeyViewModels.cs'), render('ui/mvc/PasskeyViewModels.cs.tmpl', values), 'passkey view models');
+/** The MVC controller that holds passkey management: the app's ManageController, else a new PasskeysController. */
+export interface ManageTarget {
+  controller: 'Manage' | 'Passkeys';
+  /** the ManageController file, relative to the project (null: a PasskeysController is created) */
+  file: string | null;
+  area: string | null;
+  prefix: string;
+}
 
-  // The tag helper, visible to the views.
+export async function manageTarget(facts: ProjectFacts): Promise<ManageTarget> {
+  const manage = facts.ui.manageController;
+  if (manage) {
+    const prefix = (await routeOf(facts, manage.file, 'Manage', manage.area)) ?? `${manage.area ? `/${manage.area}` : ''}/Manage`;
+    return { controller: 'Manage', file: manage.file, area: manage.area, prefix };
+  }
+  const area = facts.ui.mvc?.area ?? null;
+  return { controller: 'Passkeys', file: null, area, prefix: `${area ? `/${area}` : ''}/Passkeys` };
+}
+
+export async function mvcRoutes(facts: ProjectFacts): Promise<MvcRoutes> {
+  const target = await manageTarget(facts);
+  return { account: await accountRoute(facts), manageController: target.controller, manage: target.prefix };
+}
+
+function viewsRootOf(dir: string, area: string | null): string {
+  return area ? path.join(dir, 'Areas', area, 'Views') : path.join(dir, 'Views');
+}
+
+function ensureTagHelper(ctx: UiContext, viewsRoot: string, values: Record<string, string>): void {
   const imports = path.join(viewsRoot, '_ViewImports.cshtml');
   if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
   else createFile(ctx, imports, render('ui/mvc/_ViewImports.cshtml.tmpl', values), 'view imports (passkey tag helper)');
+}
 
-  // Sign-in: the login view and a PasskeyLogin action in the account controller.
+/** Sign-in for an AccountController with views: the login view's button and autofill, and a PasskeyLogin action. */
+export async function planMvcLogin(ctx: UiContext): Promise<UiPart> {
+  const facts = ctx.facts;
+  const mvc = facts.ui.mvc!;
+  const dir = ctx.projectDir;
+  const viewsRoot = viewsRootOf(dir, mvc.area);
+  const notes: string[] = [];
+  const values = templateValues(ctx);
+  ensureTagHelper(ctx, viewsRoot, values);
   const accountFile = path.join(dir, mvc.accountController);
   const accountText = ctx.files.read(accountFile);
   const accountTree = (await parseCSharp(accountFile, accountText)).tree.rootNode;
@@ -93,7 +118,15 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ no
   } else {
     notes.push('no Views/Account/Login.cshtml found; add <passkey-submit-button operation="Request" ...> to the login view by hand');
   }
+  const loginPost = classMembers(account).find((m) => m.type === 'method_declaration' && m.childForFieldName('name')?.text === 'Login' && /\[\s*HttpPost\b/.test(m.text.slice(0, m.childForFieldName('name')!.startIndex - m.startIndex)));
+  const logic = loginPost ? readSignInLogic(accountTree, account, loginPost, ctx.userType) : null;
+  if (logic?.rateLimitPolicies[0]) ctx.rateLimitPolicy = logic.rateLimitPolicies[0];
   if (!memberNamed(account, 'PasskeyLogin')) {
+    refuseSyntaxErrors(account, accountFile);
+    const shared = logic
+      ? shareSignIn(accountText, logic, { file: accountFile, projectDir: dir, userType: ctx.userType, signInManager: 'passkeySignIn', nullable: stringType(ctx, accountText) === 'string?', ignorePostLogin: ctx.ignorePostLogin })
+      : null;
+    notes.push(...(shared?.notes ?? []));
     const lockoutView = ctx.files.exists(path.join(viewsRoot, 'Account', 'Lockout.cshtml')) || ctx.files.exists(path.join(viewsRoot, 'Shared', 'Lockout.cshtml'));
     const action = render('ui/mvc/LoginAction.cs.tmpl', {
       UserType: ctx.userType,
@@ -107,18 +140,31 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ no
         : lockoutView
           ? '    if (outcome.IsLockedOut)\n    {\n        return View("Lockout");\n    }\n'
           : '',
+      ExtraAttributes: (logic?.actionAttributes ?? []).map((a) => `[${a}]\n`).join(''),
+      SignIn: indent(shared?.signIn ?? defaultSignIn({ signInManager: 'passkeySignIn' }), '    '),
+      OnSucceeded: indent(shared?.onSucceeded ?? 'return Url.IsLocalUrl(returnUrl) ? LocalRedirect(returnUrl!) : LocalRedirect(Url.Content("~/"));', '        '),
     });
-    controllerEdit(ctx, accountFile, accountText, accountTree, account, action, 'passkey sign-in action');
+    controllerEdit(ctx, accountFile, accountText, accountTree, account, shared?.members ? `${action}\n${shared.members}` : action, 'passkey sign-in action', shared?.edits ?? []);
   }
+  const elementPages: ViewLocation[] = mvc.loginView ? [{ file: path.join(dir, mvc.loginView), kind: 'view', area: mvc.area, controller: 'Account' }] : [];
+  return { notes, elementPages };
+}
 
-  // Passkey management.
-  const manageViews = path.join(viewsRoot, routes.manageController);
+/** Passkey management as actions and views of the app's ManageController (or a new PasskeysController). */
+export async function planMvcManage(ctx: UiContext, target: ManageTarget): Promise<UiPart> {
+  const dir = ctx.projectDir;
+  const viewsRoot = viewsRootOf(dir, target.area);
+  const notes: string[] = [];
+  const values = { ...templateValues(ctx), Controller: target.controller };
+  createFile(ctx, path.join(dir, 'Passkeys', 'PasskeyViewModels.cs'), render('ui/mvc/PasskeyViewModels.cs.tmpl', values), 'passkey view models');
+  ensureTagHelper(ctx, viewsRoot, values);
+  const manageViews = path.join(viewsRoot, target.controller);
   const hasManageLayout = ctx.files.exists(path.join(manageViews, '_Layout.cshtml'));
   const hasManageNav = ctx.files.exists(path.join(manageViews, '_ManageNav.cshtml'));
   const wrap = !hasManageLayout && hasManageNav;
   const viewValues = { ...values, NavOpen: wrap ? render('ui/mvc/NavOpen.cshtml.tmpl', {}).trimEnd() : '', NavClose: wrap ? render('ui/mvc/NavClose.cshtml.tmpl', {}).trimEnd() : '' };
-  if (mvc.manageController) {
-    const manageFile = path.join(dir, mvc.manageController);
+  if (target.file) {
+    const manageFile = path.join(dir, target.file);
     const manageText = ctx.files.read(manageFile);
     const manageTree = (await parseCSharp(manageFile, manageText)).tree.rootNode;
     const manage = findClass(manageTree, 'ManageController')!;
@@ -129,9 +175,9 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ no
   } else {
     // The new controller file enables nullable itself.
     const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: 'string?' });
-    const controllerDir = path.dirname(path.join(dir, mvc.accountController));
+    const controllerDir = ctx.facts.ui.mvc ? path.dirname(path.join(dir, ctx.facts.ui.mvc.accountController)) : path.join(dir, 'Controllers');
     createFile(ctx, path.join(controllerDir, 'PasskeysController.cs'), render('ui/mvc/PasskeysController.cs.tmpl', { ...values, Actions: indent(actions, '    ') }), 'passkey management controller');
-    notes.push(`the app has no ManageController: passkeys are managed at ${routes.manage}; link to it from the account menu`);
+    notes.push(`the app has no ManageController: passkeys are managed at ${target.prefix}; link to it from the account menu`);
   }
   createFile(ctx, path.join(manageViews, 'Passkeys.cshtml'), render('ui/mvc/Passkeys.cshtml.tmpl', viewValues), 'passkeys management view');
   createFile(ctx, path.join(manageViews, 'RenamePasskey.cshtml'), render('ui/mvc/RenamePasskey.cshtml.tmpl', viewValues), 'rename passkey view');
@@ -144,12 +190,12 @@ export async function planMvcUi(ctx: UiContext, routes: MvcRoutes): Promise<{ no
       'Passkeys entry in the manage menu',
     );
   }
-  return { notes };
+  return { notes, elementPages: [{ file: path.join(manageViews, 'Passkeys.cshtml'), kind: 'view', area: target.area, controller: target.controller }] };
 }
 
-function controllerEdit(ctx: UiContext, file: string, text: string, root: SyntaxNode, cls: SyntaxNode, members: string, reason: string): void {
+function controllerEdit(ctx: UiContext, file: string, text: string, root: SyntaxNode, cls: SyntaxNode, members: string, reason: string, extra: TextEdit[] = []): void {
   refuseSyntaxErrors(cls, file);
-  const edits: TextEdit[] = [appendMembersEdit(text, cls, members)];
+  const edits: TextEdit[] = [appendMembersEdit(text, cls, members), ...extra];
   for (const ns of [`${ctx.namespace}.Passkeys`, 'Microsoft.AspNetCore.Identity']) {
     if (!hasUsing(root, text, ns, globalUsingsFor(ctx.facts, file))) edits.push(usingEdit(root, text, ns));
   }

@@ -6,38 +6,58 @@
 import path from 'node:path';
 import { render } from '../../core/template.js';
 import { parseCSharp } from '../../read/project/csharp.js';
+import { readSignInLogic } from '../../read/project/sign-in-logic.js';
+import { defaultSignIn, shareSignIn } from './sign-in-share.js';
 import { globalUsingsFor } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
-import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext } from './common.js';
+import type { ViewLocation } from '../../read/project/layouts.js';
+import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
 
-export async function planRazorPagesUi(ctx: UiContext): Promise<{ notes: string[] }> {
+function identityPaths(ctx: UiContext) {
   const pages = path.join(ctx.projectDir, 'Areas', 'Identity', 'Pages');
   const account = path.join(pages, 'Account');
-  const manage = path.join(account, 'Manage');
-  const values = templateValues(ctx);
-  const notes: string[] = [];
+  return { pages, account, manage: path.join(account, 'Manage') };
+}
 
+function ensureTagHelper(ctx: UiContext, values: Record<string, string>): void {
   // The tag helper must be visible to the app's Identity pages.
-  const imports = path.join(pages, '_ViewImports.cshtml');
+  const imports = path.join(identityPaths(ctx).pages, '_ViewImports.cshtml');
   if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
   else createFile(ctx, imports, render('ui/razor/_ViewImports.cshtml.tmpl', values), 'Identity pages imports (passkey tag helper)');
+}
 
-  // Login
+function identityPage(ctx: UiContext, file: string): ViewLocation {
+  return { file, kind: 'page', area: 'Identity', identityUiPackage: ctx.facts.ui.identityUiPackage };
+}
+
+/** Sign-in on the Identity Login page: the scaffolded page edited in place, else an override of the package's. */
+export async function planRazorLogin(ctx: UiContext): Promise<UiPart> {
+  const { account } = identityPaths(ctx);
+  const values = templateValues(ctx);
+  const notes: string[] = [];
+  ensureTagHelper(ctx, values);
   const loginPage = path.join(account, 'Login.cshtml');
   if (ctx.files.exists(loginPage)) {
     notes.push(...(await editScaffoldedLogin(ctx, loginPage, values)));
   } else {
     // The override's code file enables nullable itself.
-    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?' });
+    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?', ...handlerDefaults() });
     createFile(ctx, loginPage, render(`ui/razor/Login.bs${ctx.bootstrap}.cshtml.tmpl`, values), 'login page with passkeys (overrides the Identity UI page)');
     createFile(ctx, `${loginPage}.cs`, render('ui/razor/Login.cshtml.cs.tmpl', { ...values, PasskeyHandler: indent(handler, '    ') }), 'login page with passkeys (overrides the Identity UI page)');
   }
+  return { notes, elementPages: [identityPage(ctx, loginPage)] };
+}
 
-  // Manage/Passkeys and Manage/RenamePasskey
+/** Passkey management among the Identity account pages (/Identity/Account/Manage), with the manage menu entry. */
+export async function planRazorManage(ctx: UiContext): Promise<UiPart> {
+  const { manage } = identityPaths(ctx);
+  const values = templateValues(ctx);
+  const notes: string[] = [];
+  ensureTagHelper(ctx, values);
   for (const page of ['Passkeys', 'RenamePasskey']) {
     createFile(ctx, path.join(manage, `${page}.cshtml`), render(`ui/razor/${page}.cshtml.tmpl`, values), `manage page ${page}`);
     createFile(ctx, path.join(manage, `${page}.cshtml.cs`), render(`ui/razor/${page}.cshtml.cs.tmpl`, values), `manage page ${page}`);
@@ -60,7 +80,7 @@ export async function planRazorPagesUi(ctx: UiContext): Promise<{ notes: string[
     if (ctx.files.exists(navPages)) await editManageNavPages(ctx, navPages);
     else createFile(ctx, navPages, render('ui/razor/ManageNavPages.cs.tmpl', values), 'manage menu active-page logic');
   }
-  return { notes };
+  return { notes, elementPages: [identityPage(ctx, path.join(manage, 'Passkeys.cshtml'))] };
 }
 
 async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<string, string>): Promise<string[]> {
@@ -105,10 +125,22 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
     notes.push(`${rel(ctx, code)}: no LoginModel class found; add an OnPostPasskeyAsync handler by hand`);
     return notes;
   }
+  const onPost = memberNamed(model, 'OnPostAsync');
+  const logic = onPost ? readSignInLogic(root, model, onPost, ctx.userType) : null;
+  if (logic?.rateLimitPolicies[0]) ctx.rateLimitPolicy = logic.rateLimitPolicies[0];
   if (!memberNamed(model, 'OnPostPasskeyAsync')) {
     refuseSyntaxErrors(model, code);
-    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: stringType(ctx, text) });
-    const edits: TextEdit[] = [appendMembersEdit(text, model, handler)];
+    const shared = logic
+      ? shareSignIn(text, logic, { file: code, projectDir: ctx.projectDir, userType: ctx.userType, signInManager: 'passkeySignInManager', nullable: stringType(ctx, text) === 'string?', ignorePostLogin: ctx.ignorePostLogin })
+      : null;
+    notes.push(...(shared?.notes ?? []));
+    const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', {
+      ...values,
+      StringType: stringType(ctx, text),
+      ...handlerDefaults(),
+      ...(shared ? { SignIn: indent(shared.signIn, '    '), ...(shared.onSucceeded ? { OnSucceeded: indent(shared.onSucceeded, '        ') } : {}) } : {}),
+    });
+    const edits: TextEdit[] = [appendMembersEdit(text, model, shared?.members ? `${handler}\n${shared.members}` : handler), ...(shared?.edits ?? [])];
     const ns = `${ctx.namespace}.Passkeys`;
     if (!hasUsing(root, text, ns, globalUsingsFor(ctx.facts, code))) edits.push(usingEdit(root, text, ns));
     ctx.files.write(code, applyEdits(text, edits), 'passkey sign-in handler');
@@ -130,6 +162,11 @@ async function editManageNavPages(ctx: UiContext, file: string): Promise<void> {
     /\bstring\?\s+PageNavClass\b/.test(text) ? 'public static string? PasskeysNavClass' : 'public static string PasskeysNavClass',
   );
   ctx.files.write(file, applyEdits(text, [appendMembersEdit(text, cls, members)]), 'Passkeys entry in the manage menu');
+}
+
+/** The passkey handler as it is when the password sign-in does nothing besides signing in. */
+function handlerDefaults(): { SignIn: string; OnSucceeded: string } {
+  return { SignIn: indent(defaultSignIn({ signInManager: 'passkeySignInManager' }), '    '), OnSucceeded: '        return LocalRedirect(returnUrl);' };
 }
 
 function rel(ctx: UiContext, file: string): string {

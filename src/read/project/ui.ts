@@ -17,6 +17,24 @@ export interface UiFacts {
   /** the layout file the account pages use (relative to the project), when it is one of the app's files */
   layout: string | null;
   identityUiPackage: boolean;
+  /** the MVC ManageController, found whether or not sign-in is MVC too */
+  manageController: { file: string; area: string | null } | null;
+  /** every place the app lets a signed-in user manage the account, and which one its menu links to */
+  manage: { candidates: ManageCandidate[]; link: AccountLink | null };
+}
+
+export interface ManageCandidate {
+  kind: 'razor' | 'mvc';
+  /** for people: "Identity UI pages (/Identity/Account/Manage)" or "ManageController (Controllers/ManageController.cs)" */
+  description: string;
+}
+
+/** The account menu's link to account management, as the layout or login partial writes it. */
+export interface AccountLink {
+  kind: 'razor' | 'mvc';
+  /** relative to the project */
+  file: string;
+  line: number;
 }
 
 export function readUi(options: {
@@ -52,6 +70,12 @@ export function readUi(options: {
   }
 
   const layout = shape === 'mvc-controllers' ? mvcLayout(projectDir, mvc?.area ?? null) : identityLayout(projectDir);
+  const manageController = manage ? { file: rel(projectDir, manage.path), area: /[\\/]Areas[\\/]([^\\/]+)[\\/]Controllers[\\/]/.exec(manage.path)?.[1] ?? null } : null;
+  const candidates: ManageCandidate[] = [];
+  if (options.identityUiPackage || scaffoldedPages.some((p) => p.startsWith('Account/Manage/'))) {
+    candidates.push({ kind: 'razor', description: `Identity ${scaffoldedPages.some((p) => p.startsWith('Account/Manage/')) ? 'scaffolded' : 'UI'} pages (/Identity/Account/Manage)` });
+  }
+  if (manageController) candidates.push({ kind: 'mvc', description: `ManageController (${manageController.file})` });
   return {
     shape,
     scaffoldedPages,
@@ -59,7 +83,46 @@ export function readUi(options: {
     bootstrap: bootstrapVersion(projectDir, options.identityUiFrameworkVersion, shape, layout),
     layout,
     identityUiPackage: options.identityUiPackage,
+    manageController,
+    manage: { candidates, link: accountLink(projectDir) },
   };
+}
+
+/** Link patterns to account management: an MVC Manage action, or the Identity pages under Account/Manage. */
+const MANAGE_LINKS: { kind: 'razor' | 'mvc'; pattern: RegExp }[] = [
+  { kind: 'mvc', pattern: /\basp-controller\s*=\s*"Manage"|Url\.Action\(\s*"\w+"\s*,\s*"Manage"|href\s*=\s*"~?\/Manage(\/|")/i },
+  { kind: 'razor', pattern: /\basp-page\s*=\s*"\/Account\/Manage\/|Url\.Page\(\s*"\/Account\/Manage\/|href\s*=\s*"~?\/Identity\/Account\/Manage/i },
+];
+
+/** The first account-management link in the login partials, then the shared layouts (what the menu shows). */
+function accountLink(projectDir: string): AccountLink | null {
+  const shared = ['Views/Shared', 'Pages/Shared', 'Pages', 'Views'].map((d) => path.join(projectDir, d));
+  const files: string[] = [];
+  for (const dir of shared) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir).filter((f) => f.endsWith('.cshtml')).sort();
+    } catch {
+      continue;
+    }
+    files.push(...entries.filter((f) => /^_LoginPartial/i.test(f)).map((f) => path.join(dir, f)));
+  }
+  for (const dir of shared) {
+    try {
+      files.push(...readdirSync(dir).filter((f) => /^_.*Layout.*\.cshtml$/i.test(f)).sort().map((f) => path.join(dir, f)));
+    } catch {
+      // no such folder
+    }
+  }
+  for (const file of files) {
+    const text = readText(file);
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const found = MANAGE_LINKS.find((l) => l.pattern.test(lines[i]!));
+      if (found) return { kind: found.kind, file: rel(projectDir, file), line: i + 1 };
+    }
+  }
+  return null;
 }
 
 function listPages(dir: string): string[] {
