@@ -12,8 +12,12 @@ export interface AppProfile {
   registerPath: string;
   loginPath: string;
   passkeysPath: string;
+  /**
+   * Selectors of the SDK templates' pages, for tests that drive those pages by hand. The flow itself finds the
+   * forms and fields on the app's own pages (by their password fields, input types, names and labels).
+   */
   fields: { email: string; password: string; confirmPassword: string; registerSubmit: string; loginSubmit: string };
-  /** the layout's sign-out button: present only while signed in, and clicked to sign out */
+  /** the templates' sign-out button (tests); the flow finds the app's sign-out form by its action */
   signOutButton: string;
 }
 
@@ -62,6 +66,10 @@ export interface FlowOptions {
   screenshotDir: string;
   /** save a screenshot of each page the flow shows to users (login, passkey list, rename, refusal) here */
   captureDir?: string;
+  /** values for register form fields by name or id (--register-field), before any found by type */
+  registerFields?: Record<string, string>;
+  /** whether the app's database has an account for the e-mail (the register step's effect); absent: not checked */
+  accountExists?: (email: string) => Promise<boolean>;
   onStep?: (result: StepResult) => void;
 }
 
@@ -118,16 +126,133 @@ export class Flow {
     await this.page.screenshot({ path: path.join(this.options.captureDir, `${name}.png`), fullPage: true });
   }
 
-  async expectSignedIn(): Promise<void> {
-    await this.page.locator(this.options.profile.signOutButton).first().waitFor({ state: 'visible' });
+  /** Signed in, as the server sees it: the passkeys page (which needs a signed-in user) answers instead of redirecting. */
+  async isSignedIn(): Promise<boolean> {
+    const response = await this.page.request.get(this.url(this.options.profile.passkeysPath), { maxRedirects: 0, failOnStatusCode: false });
+    return response.status() === 200;
   }
 
+  async expectSignedIn(what = 'signed in'): Promise<void> {
+    const deadline = Date.now() + this.options.timeoutMs;
+    await this.page.waitForLoadState('load').catch(() => undefined);
+    while (!(await this.isSignedIn())) {
+      if (Date.now() > deadline) {
+        throw new Error(`not ${what}: ${this.options.profile.passkeysPath} still redirects to sign-in (page ${this.page.url()}${await this.pageMessages()})`);
+      }
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** What the page says went wrong: validation summaries, field errors, alerts. */
+  async pageMessages(): Promise<string> {
+    const messages = await this.page
+      .$$eval('.validation-summary-errors li, .field-validation-error, .text-danger:not(:empty), [role="alert"]', (nodes) =>
+        [...new Set(nodes.map((n) => (n.textContent ?? '').trim()).filter(Boolean))].slice(0, 4),
+      )
+      .catch(() => [] as string[]);
+    return messages.length ? `; it says: ${messages.join(' | ')}` : '';
+  }
+
+  /** Waits for an element, or fails naming what it looked for and where. */
+  async find(selector: string, what: string): Promise<import('playwright-core').Locator> {
+    const locator = this.page.locator(selector).first();
+    try {
+      await locator.waitFor({ state: 'visible', timeout: this.options.timeoutMs });
+    } catch {
+      throw new Error(`no ${what} (${selector}) on ${this.page.url()} within ${Math.round(this.options.timeoutMs / 1000)} s`);
+    }
+    return locator;
+  }
+
+  /** Signs out through the app's own sign-out form (found by its action), then checks the server agrees. */
   async signOut(): Promise<void> {
     await this.page.goto(this.url('/'));
-    await this.page.locator(this.options.profile.signOutButton).first().click();
+    const submitted = await this.page.evaluate(() => {
+      const form = [...document.querySelectorAll('form')].find((f) => /log-?out|log-?off|sign-?out/i.test(f.getAttribute('action') ?? ''));
+      if (!form) return false;
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+      return true;
+    });
+    if (!submitted) throw new Error(`no sign-out form (a form whose action names logout, logoff or signout) on ${this.page.url()}`);
     await this.page.waitForLoadState('load');
-    await this.page.goto(this.url('/'));
-    if (await this.page.locator(this.options.profile.signOutButton).count()) throw new Error('still signed in after signing out');
+    await this.page.waitForTimeout(100);
+    if (await this.isSignedIn()) throw new Error('still signed in after submitting the sign-out form');
+  }
+
+  /**
+   * Marks the form holding `passwords` password fields on the current page and its fields (data-pkm-* attributes),
+   * as found by input types, names and labels; returns what it marked, or why it could not.
+   */
+  async markForm(kind: 'register' | 'login', given: Record<string, string> = {}): Promise<{ form: string; fields: Record<string, string>; extra: { name: string; type: string; value: string }[]; problem?: string }> {
+    return this.page.evaluate(
+      ({ kind, given }) => {
+        const visible = (e: Element) => !(e as HTMLElement).hidden && (e as HTMLInputElement).type !== 'hidden' && !(e as HTMLInputElement).disabled && getComputedStyle(e).display !== 'none';
+        const forms = [...document.querySelectorAll('form')];
+        const passwords = (f: HTMLFormElement) => [...f.querySelectorAll('input[type="password"]')].filter(visible);
+        const form = kind === 'register' ? forms.find((f) => passwords(f).length >= 2) : forms.find((f) => passwords(f).length === 1);
+        if (!form) return { form: '', fields: {}, extra: [], problem: `no form with ${kind === 'register' ? 'a password and a confirmation field' : 'one password field'}` };
+        form.setAttribute('data-pkm-form', kind);
+        const inputs = [...form.querySelectorAll('input, select, textarea')].filter(visible) as HTMLInputElement[];
+        const labelOf = (i: HTMLInputElement) => (i.id ? document.querySelector(`label[for="${i.id}"]`)?.textContent ?? '' : '') + ' ' + (i.getAttribute('aria-label') ?? '') + ' ' + (i.placeholder ?? '');
+        const isUser = (i: HTMLInputElement) => i.type === 'email' || /e-?mail|user\s*name|username|login/i.test(`${i.name} ${i.id} ${labelOf(i)}`);
+        const email = inputs.find((i) => i.type === 'email') ?? inputs.find((i) => (i.type === 'text' || !i.getAttribute('type')) && isUser(i));
+        const [password, confirm] = passwords(form) as HTMLInputElement[];
+        const submit = ([...form.querySelectorAll('button, input[type="submit"]')] as HTMLButtonElement[]).find((b) => visible(b) && (b.type === 'submit' || !b.getAttribute('type')) && b.name !== '__passkeySubmit' && !b.closest('passkey-submit'));
+        const fields: Record<string, string> = {};
+        const mark = (e: Element | undefined, name: string) => {
+          if (!e) return;
+          e.setAttribute('data-pkm-field', name);
+          fields[name] = `[data-pkm-form="${kind}"] [data-pkm-field="${name}"]`;
+        };
+        mark(email, 'email');
+        mark(password, 'password');
+        if (kind === 'register') mark(confirm, 'confirm');
+        mark(submit, 'submit');
+        if (!email) return { form: `form[data-pkm-form="${kind}"]`, fields, extra: [], problem: 'no e-mail or user name field (an input of type email, or one named or labelled e-mail / user name)' };
+        if (!submit) return { form: `form[data-pkm-form="${kind}"]`, fields, extra: [], problem: 'no submit button' };
+        // Every other field the form requires, filled by its type (register only).
+        const extra: { name: string; type: string; value: string }[] = [];
+        if (kind === 'register') {
+          for (const input of inputs) {
+            if ([email, password, confirm].includes(input) || input.getAttribute('data-pkm-field')) continue;
+            const key = input.name || input.id;
+            const own = given[input.name] ?? given[input.id];
+            const required = input.required || input.hasAttribute('data-val-required') || input.getAttribute('data-val-range-min') === 'True' || input.getAttribute('aria-required') === 'true';
+            if (own === undefined && (!required || (input.type !== 'checkbox' && input.value))) continue;
+            const type = input.tagName === 'SELECT' ? 'select' : input.tagName === 'TEXTAREA' ? 'textarea' : (input.type || 'text');
+            let value = own;
+            if (value === undefined) {
+              const max = Number(input.getAttribute('maxlength') ?? input.getAttribute('data-val-length-max') ?? 0) || 40;
+              const min = Number(input.getAttribute('minlength') ?? input.getAttribute('data-val-length-min') ?? 0) || 0;
+              const text = 'Passkey Verify'.padEnd(min, 'x').slice(0, max);
+              switch (type) {
+                case 'text': case 'search': case 'textarea': value = text; break;
+                case 'tel': value = '+15555550100'; break;
+                case 'url': value = 'https://example.test/'; break;
+                case 'email': value = `verify-${Date.now()}@example.test`; break;
+                case 'number': case 'range': value = input.min || (input.getAttribute('data-val-range-min') ?? '1'); break;
+                case 'date': value = input.min && input.min > '1990-01-01' ? input.min : input.max && input.max < '1990-01-01' ? input.max : '1990-01-01'; break;
+                case 'datetime-local': value = '1990-01-01T12:00'; break;
+                case 'month': value = '1990-01'; break;
+                case 'time': value = '12:00'; break;
+                case 'checkbox': value = 'checked'; break;
+                case 'radio': value = 'checked'; break;
+                case 'select': value = ([...(input as unknown as HTMLSelectElement).options].find((o) => o.value)?.value) ?? ''; break;
+                default: return { form: `form[data-pkm-form="${kind}"]`, fields, extra, problem: `the register form requires the field ${key} (type ${type}), which verify cannot fill: pass --register-field ${key}=<value>` };
+              }
+              const pattern = input.getAttribute('pattern') ?? input.getAttribute('data-val-regex-pattern');
+              if (pattern && type !== 'checkbox' && !new RegExp(`^(?:${pattern})$`).test(value)) {
+                return { form: `form[data-pkm-form="${kind}"]`, fields, extra, problem: `the register form requires the field ${key} to match ${pattern}: pass --register-field ${key}=<value>` };
+              }
+            }
+            input.setAttribute('data-pkm-field', `extra-${extra.length}`);
+            extra.push({ name: key, type, value });
+          }
+        }
+        return { form: `form[data-pkm-form="${kind}"]`, fields, extra };
+      },
+      { kind, given },
+    );
   }
 
   /** The login page with autofill switched off, so the button (not the browser's autofill) runs the ceremony. */
@@ -161,31 +286,48 @@ export class Flow {
 export async function registerAndSignIn(flow: Flow): Promise<void> {
   const { page } = flow;
   const { profile, email, password } = flow.options;
-  const f = profile.fields;
 
   await flow.step('register an account', async () => {
     await page.goto(flow.url(profile.registerPath));
-    await page.fill(f.email, email);
-    await page.fill(f.password, password);
-    await page.fill(f.confirmPassword, password);
-    await Promise.all([page.waitForLoadState('load'), page.click(f.registerSubmit)]);
+    const form = await flow.markForm('register', flow.options.registerFields);
+    if (form.problem) throw new Error(`${profile.registerPath}: ${form.problem}`);
+    await page.fill(form.fields.email!, email);
+    await page.fill(form.fields.password!, password);
+    await page.fill(form.fields.confirm!, password);
+    for (const [i, field] of form.extra.entries()) {
+      const selector = `${form.form} [data-pkm-field="extra-${i}"]`;
+      if (field.type === 'checkbox' || field.type === 'radio') await page.check(selector);
+      else if (field.type === 'select') await page.selectOption(selector, field.value);
+      else await page.fill(selector, field.value);
+    }
+    await Promise.all([page.waitForLoadState('load'), page.click(form.fields.submit!)]);
+    await page.waitForLoadState('load');
+    // Still on the register page with its form (the page re-rendered: the form is found again, not by our marks).
+    if (new URL(page.url()).pathname.toLowerCase() === profile.registerPath.toLowerCase() && !(await flow.markForm('register')).problem?.startsWith('no form')) {
+      throw new Error(`the app did not accept the registration (still on ${profile.registerPath}${await flow.pageMessages()})`);
+    }
     // A confirmation step when the app requires confirmed accounts (the development link stands in for the e-mail).
-    const confirm = page.locator('#confirm-link');
+    const confirm = page.locator('#confirm-link, a[href*="ConfirmEmail" i]');
     if (await confirm.count()) {
       await confirm.first().click();
       await page.waitForLoadState('load');
       if (!/confirm/i.test(await page.content())) throw new Error('no e-mail confirmation page after following the confirmation link');
     }
+    if (flow.options.accountExists && !(await flow.options.accountExists(email))) {
+      throw new Error(`the database has no account for ${email} after registering (page ${page.url()}${await flow.pageMessages()})`);
+    }
   });
 
   await flow.step('sign in with the password', async () => {
-    if (await page.locator(profile.signOutButton).count()) return; // apps that sign in right after registering
+    if (await flow.isSignedIn()) return; // apps that sign in right after registering
     await flow.withoutAutofill(async () => {
       await page.goto(flow.url(profile.loginPath));
-      await page.fill(f.email, email);
-      await page.fill(f.password, password);
-      await page.click(f.loginSubmit);
-      await flow.expectSignedIn();
+      const form = await flow.markForm('login');
+      if (form.problem) throw new Error(`${profile.loginPath}: ${form.problem}`);
+      await page.fill(form.fields.email!, email);
+      await page.fill(form.fields.password!, password);
+      await page.click(form.fields.submit!);
+      await flow.expectSignedIn('signed in with the password');
     });
   });
 }
@@ -201,7 +343,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     await page.goto(flow.url(profile.passkeysPath));
     if (!(await page.locator('#passkeys-empty').count())) throw new Error('the passkeys page does not show the empty state for a new account');
     await flow.capture('manage-passkeys-empty');
-    await page.getByRole('button', { name: /add a passkey/i }).click();
+    await (await flow.find('button:has-text("Add a passkey")', 'add-a-passkey button')).click();
     await page.waitForURL((u) => !/\/Passkeys$/i.test(u.pathname) || u.search.length > 0);
     await page.waitForLoadState('load');
     if (/RenamePasskey/i.test(page.url())) {
@@ -222,8 +364,8 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     await flow.withoutAutofill(async () => {
       await page.goto(flow.url(profile.loginPath));
       await flow.capture('login');
-      await page.locator('button[name="__passkeySubmit"]').click();
-      await flow.expectSignedIn();
+      await (await flow.find('button[name="__passkeySubmit"]', 'passkey sign-in button')).click();
+      await flow.expectSignedIn('signed in with the passkey');
     });
   });
 
@@ -231,7 +373,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
 
   await flow.step('sign in with the passkey (autofill)', async () => {
     await page.goto(flow.url(profile.loginPath));
-    await flow.expectSignedIn();
+    await flow.expectSignedIn('signed in through autofill');
   });
 
   await flow.step('rename the passkey', async () => {
@@ -255,12 +397,12 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     await flow.signOut();
     await flow.withoutAutofill(async () => {
       await page.goto(flow.url(profile.loginPath));
-      await page.locator('button[name="__passkeySubmit"]').click();
+      await (await flow.find('button[name="__passkeySubmit"]', 'passkey sign-in button')).click();
       await page.waitForLoadState('load');
-      await page.getByText(/not registered here, or it was removed/i).first().waitFor();
+      await flow.find('text=/not registered here, or it was removed/i', 'message that the passkey is not registered');
       await flow.capture('login-deleted-passkey');
     });
-    if (await page.locator(profile.signOutButton).count()) throw new Error('signed in with a deleted passkey');
+    if (await flow.isSignedIn()) throw new Error('signed in with a deleted passkey');
   });
 
   await flow.step('the browser is told to forget the deleted passkey', async () => {

@@ -116,13 +116,21 @@ export function copyOverlayFixture(fixture: string, base: string): string {
   if (existsSync(path.join(own, 'overlay'))) cpSync(path.join(own, 'overlay'), dir, { recursive: true });
   rmSync(path.join(dir, 'FIXTURE.md'), { force: true });
   cpSync(path.join(own, 'FIXTURE.md'), path.join(dir, 'FIXTURE.md'));
+  rmSync(path.join(dir, 'BASE'), { force: true });
   return dir;
 }
 
 /** The standard materializations, one per fixture. */
 export async function materialize(fixture: string): Promise<Materialized> {
-  const dir = fixture === 'mvc-area-minimal' || fixture === 'mvc-no-manage' ? copyOverlayFixture(fixture, 'mvc-startup') : copyFixture(fixture);
+  // An overlay fixture names its base in BASE (the mvc-* ones predate that file).
+  const baseFile = path.join(repoRoot, 'fixtures', fixture, 'BASE');
+  const base = existsSync(baseFile) ? readFileSync(baseFile, 'utf8').trim() : fixture === 'mvc-area-minimal' || fixture === 'mvc-no-manage' ? 'mvc-startup' : null;
+  const dir = base ? copyOverlayFixture(fixture, base) : copyFixture(fixture);
   const done = async () => rmSync(dir, { recursive: true, force: true });
+  if (base === 'scaffolded-pages') {
+    await createSqlite(path.join(dir, 'bookings.db'), efScript(base, 'sqlite'));
+    return { dir, env: {}, cleanup: done };
+  }
   switch (fixture) {
     case 'webapp-sqlite':
       await createSqlite(path.join(dir, 'app.db'), efScript(fixture, 'sqlite'));

@@ -120,7 +120,8 @@ export function shareSignIn(text: string, logic: SignInLogic, options: ShareOpti
     const callCheck = `refusedSignIn = ${check.awaits ? 'await ' : ''}${check.method}(${args(logic.userMode === 'user' ? 'user' : '__USER__', check.moved, 'returnUrl')});`;
     const needsAwait = check.awaits || logic.userMode === 'name';
     const userExpr = `(await ${options.signInManager}.UserManager.GetUserNameAsync(user))!`;
-    lambda = `${needsAwait ? 'async ' : ''}user =>\n{\n${capture ? `    ${capture}\n` : ''}    ${callCheck.replace('__USER__', userExpr)}\n    return ${needsAwait ? 'refusedSignIn is null' : 'Task.FromResult(refusedSignIn is null)'};\n}`;
+    // The password form's fields are not part of a passkey sign-in: only the check's own errors are shown.
+    lambda = `${needsAwait ? 'async ' : ''}user =>\n{\n${capture ? `    ${capture}\n` : ''}    ModelState.Clear();\n    ${callCheck.replace('__USER__', userExpr)}\n    return ${needsAwait ? 'refusedSignIn is null' : 'Task.FromResult(refusedSignIn is null)'};\n}`;
   } else {
     lambda = `user =>\n{\n    ${capture}\n    return Task.FromResult(true);\n}`;
   }

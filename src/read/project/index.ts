@@ -27,6 +27,8 @@ export interface ProjectFacts {
   connection: ResolvedConnectionString | { name: string | null; value: string; source: string } | null;
   /** the launch profile `dotnet run` uses, whose environment variables join the configuration */
   launchProfile: { name: string; file: string } | null;
+  /** the environment variables that profile gives the app (never printed: they may hold secrets) */
+  launchEnvironment: Record<string, string>;
   /** the ASP.NET Core environment the app runs in (Development unless set) */
   environment: string;
   /** passkey or WebAuthn support the app already has */
@@ -146,6 +148,7 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
     migrations: readMigrations(sources, identity.dbContext.name),
     connection,
     launchProfile: profile ? { name: profile.name, file: profile.file } : null,
+    launchEnvironment: { ...(profile?.environmentVariables ?? {}) },
     environment: environmentName(env),
     existingPasskeys: findExistingPasskeySupport([msbuild, ...references], sources, identity.dbContext.file, msbuild.dir),
     fileStyle: fileStyleOf(sources.filter((s) => s.projectDir === msbuild.dir && !/[\\/]Migrations[\\/]/.test(s.path))),
