@@ -33,6 +33,8 @@ export interface AddJournal {
   files: JournalFile[];
   /** EF's bookkeeping tables that did not exist before (undo drops them again when they are empty) */
   createdTables: string[];
+  /** a SQLite database file and the copy of its bytes from before add (undo writes them back when the content is equal) */
+  sqliteCopy?: { db: string; copy: string } | null;
 }
 
 export function addJournalPath(projectDir: string): string {
@@ -87,7 +89,13 @@ export function readAddJournal(projectDir: string): AddJournal | null {
     keepExistingColumns: raw.keepExistingColumns === true,
     files,
     createdTables: Array.isArray(raw.createdTables) ? (raw.createdTables as unknown[]).filter((t): t is string => typeof t === 'string') : [],
+    sqliteCopy: copyOf(raw.sqliteCopy, projectDir),
   };
+}
+
+function copyOf(value: unknown, projectDir: string): AddJournal['sqliteCopy'] {
+  const v = value as { db?: unknown; copy?: unknown } | null | undefined;
+  return v && typeof v.db === 'string' && typeof v.copy === 'string' ? { db: path.resolve(projectDir, v.db), copy: path.resolve(projectDir, v.copy) } : null;
 }
 
 /** The journal on disk: paths relative to the project, written atomically. */
@@ -99,6 +107,7 @@ export function journalBytes(projectDir: string, journal: AddJournal): string {
         ...journal,
         dbJournalDir: journal.dbJournalDir === null ? null : rel(journal.dbJournalDir) || '.',
         files: journal.files.map((f) => ({ ...f, path: rel(f.path) })),
+        sqliteCopy: journal.sqliteCopy ? { db: rel(journal.sqliteCopy.db), copy: rel(journal.sqliteCopy.copy) } : null,
       },
       null,
       1,

@@ -3,15 +3,17 @@
  * diffs, packages, SQL) -> confirm -> apply all or nothing (apply/project-apply.ts) -> summary. --check and
  * --dry-run print the same plan and stop. An interrupted (killed) run is finished from its journal.
  */
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { readAddJournal, type AddJournal } from '../apply/add-journal.js';
+import { addJournalPath, readAddJournal, removeAddJournal, type AddJournal } from '../apply/add-journal.js';
 import { removeStaleTemps } from '../apply/atomic.js';
 import { explained } from '../apply/db-apply.js';
 import { currentText, refuseChangedSincePlanning } from '../apply/files.js';
 import { applyProject } from '../apply/project-apply.js';
 import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js';
+import { keepSqliteBytes } from '../apply/sqlite-bytes.js';
 import type { DbPlan } from '../plan/db-plan.js';
 import { checkAppHealth } from '../read/project/health.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
@@ -131,7 +133,16 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
 
 async function applyWithDatabase(facts: ProjectFacts, options: AddOptions, journal: AddJournal, rel: (file: string) => string) {
   const ctx = await dbContextFor(facts, options);
-  const { db: conn } = await openDatabase(ctx, options);
+  const { db: conn, target } = await openDatabase(ctx, options);
+  // A SQLite file: its bytes from before, so that undo can give git the same file back.
+  if (target.file && !journal.sqliteCopy && !existsSync(addJournalPath(facts.msbuild.dir))) {
+    try {
+      const kept = keepSqliteBytes(target.file, path.join(facts.msbuild.dir, '.passkey-migrate'), path.basename(target.file));
+      if ('copy' in kept) journal.sqliteCopy = { db: target.file, copy: kept.copy };
+    } catch {
+      // no room or no right to copy: undo then rolls back with SQL only
+    }
+  }
   try {
     return await applyProject({
       projectDir: facts.msbuild.dir,
@@ -150,6 +161,12 @@ async function applyWithDatabase(facts: ProjectFacts, options: AddOptions, journ
         journalDir: journal.dbJournalDir ?? ctx.journalDir,
       },
     });
+  } catch (error) {
+    if (journal.sqliteCopy && !existsSync(addJournalPath(facts.msbuild.dir))) {
+      rmSync(journal.sqliteCopy.copy, { force: true });
+      removeAddJournal(facts.msbuild.dir); // and the folders it leaves empty
+    }
+    throw error;
   } finally {
     await conn.destroy();
   }

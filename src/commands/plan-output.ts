@@ -48,9 +48,22 @@ export async function settleConflicts(
   }
   const conflicts = changes.filter((c) => c.conflict);
   if (!conflicts.length) return changes;
+  // A kept file must still have what the other generated files use from it.
+  const { missingIfKept } = await import('../plan/conflict-check.js');
+  const missing = new Map<FileChange, string[]>();
+  for (const c of conflicts) missing.set(c, await missingIfKept(c, changes));
+  const cannotKeep = (c: FileChange) => {
+    const names = missing.get(c)!;
+    return names.length ? `${rel(c.path)} as it is lacks what the new files use: ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, and ${names.length - 6} more` : ''}` : null;
+  };
   const decided = new Map<FileChange, ConflictChoice>();
   if (choice) {
-    for (const c of conflicts) decided.set(c, choice as ConflictChoice);
+    for (const c of conflicts) {
+      if ((choice === 'skip' || choice === 'keep-both') && cannotKeep(c)) {
+        throw new UserError(`--on-conflict ${choice} would break the build: ${cannotKeep(c)}`, { hint: `answer overwrite for ${rel(c.path)} (see the differences with --dry-run), or add those members to it first` });
+      }
+      decided.set(c, choice as ConflictChoice);
+    }
   } else if (interactive() && !out.json) {
     const prompt = await prompts();
     for (const c of conflicts) {
@@ -62,9 +75,9 @@ export async function settleConflicts(
           name: 'choice',
           message: `${rel(c.path)}:`,
           choices: [
-            { name: 'skip (keep my file)', value: 'skip' },
+            { name: 'skip (keep my file)', value: 'skip', disabled: cannotKeep(c) ?? false },
             { name: 'overwrite (use the new file)', value: 'overwrite' },
-            { name: 'keep both (write the new one next to it as .passkey-migrate)', value: 'keep-both' },
+            { name: 'keep both (write the new one next to it as .passkey-migrate)', value: 'keep-both', disabled: cannotKeep(c) ?? false },
           ],
         },
       ]);
@@ -81,6 +94,12 @@ export async function settleConflicts(
     if (!d) out2.push(c);
     else if (d === 'overwrite') out2.push({ ...c, conflict: false });
     else if (d === 'keep-both') out2.push({ path: `${c.path}.passkey-migrate`, before: null, after: c.after, reason: `${c.reason} (kept next to ${path.basename(c.path)})` });
+  }
+  if (!out.json) {
+    for (const [c, d] of decided) {
+      if (d === 'skip') out.line(`  ${'keep'.padEnd(7)} ${rel(c.path)}  ${out.style('dim', '(yours, not replaced)')}`);
+      if (d === 'keep-both') out.line(`  ${'keep'.padEnd(7)} ${rel(c.path)}  ${out.style('dim', `(yours; the new one is ${path.basename(c.path)}.passkey-migrate)`)}`);
+    }
   }
   return out2;
 }

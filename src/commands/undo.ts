@@ -4,7 +4,9 @@
  * removed). Refuses, naming them, when files were edited since, and checks every file can be written before the
  * database is touched; nothing is changed then.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { restoreSqliteBytes } from '../apply/sqlite-bytes.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import { Output } from '../core/output.js';
 import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
@@ -56,11 +58,20 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
     await dbRollback({ project: options.project, connection: options.connection, force: options.force }, quiet);
     if (journal.createdTables.length) await dropEmptyTables(facts, options, journal.createdTables);
   }
+  // A SQLite file gets its bytes back when its content is what it was (else git would see freed pages as a change).
+  let bytes: string | null = null;
+  if (journal.sqliteCopy) {
+    const outcome = withDb ? await restoreSqliteBytes(journal.sqliteCopy.db, journal.sqliteCopy.copy) : 'no-copy';
+    if (outcome === 'content-differs') bytes = `${rel(journal.sqliteCopy.db)} was written to since ${journal.command} (its rows are not all as they were), so its bytes stay; git may show it as changed`;
+    if (outcome === 'busy') bytes = `${rel(journal.sqliteCopy.db)} is in use, so only its content was restored, not its bytes; git may show it as changed`;
+    rmSync(journal.sqliteCopy.copy, { force: true });
+  }
   const failures = restoreFiles(journal.files, projectDir);
   if (failures.length) throw couldNotRestore(new Error('undo could not restore every file'), failures);
   removeAddJournal(projectDir);
   if (out.json) out.document({ command: 'undo', status: 'undone', files: journal.files.map((f) => rel(f.path)), migrationId: journal.migrationId });
   else out.line(`${out.style('ok', 'undone')}: ${count} files restored${withDb ? ', database rolled back' : ''}`);
+  if (bytes) out.warn(bytes);
   return ExitCode.ok;
 }
 

@@ -156,6 +156,29 @@ describe('add', () => {
     expect(readFileSync(`${mine}.passkey-migrate`, 'utf8')).toMatch(/Added by passkey-migrate/);
   });
 
+  it('refuses to keep (skip, keep-both) a file that lacks what the generated files use, naming the members', async () => {
+    const m = await app();
+    const mine = path.join(m.dir, 'Passkeys', 'PasskeyAccount.cs');
+    execFileSync('mkdir', ['-p', path.dirname(mine)]);
+    // An older hand-written helper of the same name: it has DisplayName, not the rest the new pages call.
+    writeFileSync(mine, 'namespace SampleShop.Passkeys;\npublic static class PasskeyAccount\n{\n    public static string DisplayName(object passkey) => "passkey";\n}\n');
+    const digest = treeDigest(m.dir);
+    for (const choice of ['skip', 'keep-both']) {
+      const refused = await runCli(['add', '--yes', '--on-conflict', choice, '--project', m.dir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(refused.stderr).toMatch(new RegExp(`--on-conflict ${choice} would break the build: Passkeys/PasskeyAccount\\.cs as it is lacks what the new files use: .*PasskeyAccount\\.SignInAsync`));
+      expect(refused.stderr).not.toMatch(/PasskeyAccount\.DisplayName/);
+      expect(treeDigest(m.dir)).toBe(digest);
+    }
+    // A file that has everything may be kept: the count of written files is true and it is named as kept.
+    const ours = await runCli(['add', '--dry-run', '--project', m.dir]);
+    expect(ours.code).toBe(0);
+    const overwrite = await runCli(['add', '--yes', '--on-conflict', 'overwrite', '--project', m.dir]);
+    expect(overwrite.code, overwrite.stderr).toBe(0);
+    expect(readFileSync(mine, 'utf8')).toMatch(/Added by passkey-migrate/);
+  });
+
   it('undo refuses, naming them, when files were edited after add; nothing changes', async () => {
     const m = await app();
     expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
@@ -245,5 +268,75 @@ describe('the journal', () => {
     writeFileSync(strays[0]!, 'half');
     expect((await runCli(['undo', '--yes', '--project', m.dir])).code).toBe(0);
     expect(existsSync(strays[0]!)).toBe(false);
+  });
+});
+
+describe('the login page’s own sign-in logic', () => {
+  it('is moved where it can be shared, and named line by line where it cannot (--ignore-post-login goes on)', async () => {
+    const m = await materialize('login-post-work');
+    made.push(m);
+    const login = path.join(m.dir, 'Areas', 'Identity', 'Pages', 'Account', 'Login.cshtml.cs');
+    const original = readFileSync(login, 'utf8');
+    // The work after sign-in uses the "remember me" box: only the password form has it.
+    writeFileSync(login, original.replace('// Greet the customer on the home page.', 'Response.Cookies.Append("remembered", Input.RememberMe.ToString());'));
+    const line = readFileSync(login, 'utf8').split('\n').findIndex((l) => l.includes('"remembered"')) + 1;
+    const digest = treeDigest(m.dir);
+    const refused = await runCli(['add', '--yes', '--project', m.dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Areas/Identity/Pages/Account/Login.cshtml.cs: the password sign-in in OnPostAsync does more than sign in, and a passkey sign-in cannot run it as it is: Areas/Identity/Pages/Account/Login.cshtml.cs:${line}: the code after sign-in uses Input.RememberMe, which only the password form has`);
+    expect(refused.stderr).toMatch(/--ignore-post-login/);
+    expect(treeDigest(m.dir)).toBe(digest);
+    const ignored = await runCli(['add', '--yes', '--ignore-post-login', '--project', m.dir]);
+    expect(ignored.code, ignored.stderr).toBe(0);
+    expect(ignored.stderr).toMatch(/the passkey sign-in skips what OnPostAsync does besides signing in \(--ignore-post-login\)/);
+    const after = readFileSync(login, 'utf8');
+    expect(after).toContain('OnPostPasskeyAsync');
+    expect(after).not.toContain('SignedIn(');
+
+    // The shareable version: the check and the work move into methods, the password path calls them.
+    const m2 = await materialize('login-post-work');
+    made.push(m2);
+    const shared = await runCli(['add', '--yes', '--project', m2.dir]);
+    expect(shared.code, shared.stderr).toBe(0);
+    const text = readFileSync(path.join(m2.dir, 'Areas', 'Identity', 'Pages', 'Account', 'Login.cshtml.cs'), 'utf8');
+    expect(text).toContain('if (await BeforeSignInAsync(Input.Email) is { } refusedSignIn)');
+    expect(text).toContain('return SignedIn(Input.Email, returnUrl);');
+    expect(text).toContain('Response.Cookies.Append("bookings-greeting", userName,');
+    expect(readFileSync(path.join(m2.dir, 'Program.cs'), 'utf8')).toContain('app.MapPasskeyEndpoints<IdentityUser>(rateLimitPolicy: "login");');
+    // A second run changes nothing.
+    const digest2 = treeDigest(m2.dir);
+    expect((await runCli(['add', '--yes', '--project', m2.dir])).code).toBe(0);
+    expect(treeDigest(m2.dir)).toBe(digest2);
+  });
+});
+
+describe('undo and git', () => {
+  it('leaves `git status` as it was, the committed SQLite file byte for byte; a database written to meanwhile keeps its rows', async () => {
+    const m = await app();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.test', '-c', 'user.name=t', ...args], { cwd: m.dir, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'before');
+    const dbBytes = createHash('sha256').update(readFileSync(path.join(m.dir, 'app.db'))).digest('hex');
+    expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
+    expect(git('status', '--porcelain')).toMatch(/ M app\.db/);
+    const undone = await runCli(['undo', '--yes', '--project', m.dir]);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(git('status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(createHash('sha256').update(readFileSync(path.join(m.dir, 'app.db'))).digest('hex')).toBe(dbBytes);
+
+    // Someone registers between add and undo: the rows stay, so do the bytes, and undo says so.
+    expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(m.dir, 'app.db'));
+    db.prepare("insert into AspNetUsers (Id, UserName, AccessFailedCount, EmailConfirmed, LockoutEnabled, PhoneNumberConfirmed, TwoFactorEnabled) values ('late', 'late@example.test', 0, 0, 0, 0, 0)").run();
+    db.close();
+    const kept = await runCli(['undo', '--yes', '--project', m.dir]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stderr).toMatch(/app\.db was written to since add .*so its bytes stay/);
+    const after = new Database(path.join(m.dir, 'app.db'), { readonly: true });
+    expect(after.prepare("select count(*) as n from AspNetUsers where Id = 'late'").get()).toEqual({ n: 1 });
+    after.close();
+    expect(git('status', '--porcelain', '--untracked-files=all')).toBe(' M app.db\n');
   });
 });

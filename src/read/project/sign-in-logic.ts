@@ -141,7 +141,8 @@ export function readSignInLogic(root: SyntaxNode, cls: SyntaxNode, method: Synta
     }
     const root0 = userKey.split('.')[0];
     if (root0 && root0 !== userKey) {
-      for (const access of findAll(body, (n) => n.type === 'member_access_expression' && n.startIndex >= start && n.endIndex <= end)) {
+      const accesses = findAll(body, (n) => n.type === 'member_access_expression' && n.startIndex >= start && n.endIndex <= end).sort((a, b) => a.text.length - b.text.length);
+      for (const access of accesses) {
         const key = normalizeExpression(access.text);
         if (key.startsWith(`${root0}.`) && key !== userKey && !inUser(access) && !uses.some((u) => access.startIndex <= u.start && access.endIndex >= u.end)) {
           problems.push(`line ${lineOf(access)}: ${what} uses ${access.text}, which only the password form has`);
