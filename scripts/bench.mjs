@@ -4,7 +4,7 @@
 //   passkey-migrate detect on the SQLite fixture   target < 300 ms
 // Usage: npm run bench [-- --runs 15]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,4 +40,26 @@ console.log(`node ${process.version}, ${os.cpus().length} cores\n`);
 measure('passkey-migrate --help', ['--help'], 150);
 measure('passkey-migrate detect (SQLite)', ['detect', '--project', scratch], 300);
 measure('passkey-migrate detect --json', ['detect', '--json', '--project', scratch], 300);
+
+// A Program.cs of 10 MB (the registration, then 10 MB of ordinary statements): read in time and memory
+// proportional to its size.
+const big = mkdtempSync(path.join(os.tmpdir(), 'pkm-bench-big-'));
+cpSync(path.join(root, 'fixtures', 'webapp-sqlite'), big, { recursive: true, filter: (s) => !/[\\/](bin|obj)$/.test(s) && !/\.db$/.test(s) });
+const program = readFileSync(path.join(big, 'Program.cs'), 'utf8');
+const filler = [];
+for (let size = 0, i = 0; size < 10 * 1024 * 1024; i++) {
+  const line = `app.MapGet("/generated/${i}", () => Results.Ok(new { Index = ${i}, Name = "route number ${i}" }));\n`;
+  filler.push(line);
+  size += line.length;
+}
+writeFileSync(path.join(big, 'Program.cs'), program.replace('app.Run();', `${filler.join('')}app.Run();`));
+{
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, 'detect', '--skip-db', '--project', big], { encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`detect on the 10 MB Program.cs failed: ${result.stderr}`);
+  const kb = Number(result.stderr.trim().split('\n').pop());
+  console.log(`${'passkey-migrate detect --skip-db (10 MB Program.cs)'.padEnd(36)} ${ms.toFixed(0).padStart(6)} ms, ${(kb / 1024).toFixed(0)} MB peak memory (one run)`);
+}
+rmSync(big, { recursive: true, force: true });
 rmSync(scratch, { recursive: true, force: true });

@@ -3,11 +3,13 @@
  * folders upwards, then the user's), each asked through its v3 service index for PackageBaseAddress, with a bounded
  * wait. With no source reachable the caller falls back to known-good versions and says so.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { attr, descendants } from './project/xml.js';
 import { loadXmlFile } from './project/xml-file.js';
+import { cacheDir } from './project/evaluate.js';
 
 export interface NugetSource {
   name: string;
@@ -84,12 +86,52 @@ async function packageBaseAddress(source: NugetSource, timeoutMs: number): Promi
   return cached;
 }
 
+/** How long a source's answer for a package is reused (seconds; PASSKEY_MIGRATE_NUGET_TTL, default an hour). */
+function ttlMs(): number {
+  const configured = Number(process.env.PASSKEY_MIGRATE_NUGET_TTL);
+  return (Number.isFinite(configured) && configured >= 0 ? configured : 3600) * 1000;
+}
+
+function answerFile(source: NugetSource, id: string): string {
+  return path.join(cacheDir(), 'nuget', `${createHash('sha256').update(`${source.url}\n${id.toLowerCase()}`).digest('hex').slice(0, 32)}.json`);
+}
+
+function cachedAnswer(source: NugetSource, id: string): string[] | null {
+  try {
+    const entry = JSON.parse(readFileSync(answerFile(source, id), 'utf8')) as { at: number; versions: string[] };
+    return Date.now() - entry.at < ttlMs() && Array.isArray(entry.versions) ? entry.versions : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberAnswer(source: NugetSource, id: string, versions: string[]): void {
+  try {
+    const file = answerFile(source, id);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ at: Date.now(), versions }));
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+}
+
+/**
+ * The versions of a package the sources offer. A source's answer is kept for an hour in the user's cache folder,
+ * so repeated checks (`add --check` in CI, on a developer's machine) do not go to the network.
+ */
 export async function packageVersions(id: string, sources: NugetSource[], timeoutMs = 5000): Promise<VersionLookup> {
   const versions = new Set<string>();
   const answered: string[] = [];
   const failed: string[] = [];
   await Promise.all(
     sources.map(async (source) => {
+      const known = cachedAnswer(source, id);
+      if (known) {
+        answered.push(source.name);
+        for (const v of known) versions.add(v);
+        return;
+      }
       try {
         const base = await packageBaseAddress(source, timeoutMs);
         if (!base) {
@@ -98,10 +140,14 @@ export async function packageVersions(id: string, sources: NugetSource[], timeou
         }
         const response = await fetch(`${base}${id.toLowerCase()}/index.json`, { signal: AbortSignal.timeout(timeoutMs) });
         answered.push(source.name);
-        if (response.status === 404) return;
+        if (response.status === 404) {
+          rememberAnswer(source, id, []);
+          return;
+        }
         if (!response.ok) return;
         const doc = (await response.json()) as { versions?: string[] };
         for (const v of doc.versions ?? []) versions.add(v);
+        rememberAnswer(source, id, doc.versions ?? []);
       } catch {
         failed.push(source.name);
       }

@@ -91,6 +91,9 @@ export function* walk(node: SyntaxNode): Generator<SyntaxNode> {
 
 const queries = new Map<string, QueryType>();
 
+/** Source size (UTF-16 code units) below which findAll walks with a cursor instead of compiling a query. */
+const CURSOR_WALK_LIMIT = 512 * 1024;
+
 /**
  * The nodes of the given type(s) below root, in document order: through a tree-sitter query, which visits the tree
  * in the parser's own code and makes objects for the matches only (linear in the file, also for 10 MB). A
@@ -118,6 +121,32 @@ function findAllUncached(root: SyntaxNode, type: string | string[] | ((node: Syn
     return out;
   }
   const types = [type].flat();
+  // Compiling a query costs ~20 ms a pattern on the C# grammar; below a few hundred kilobytes a cursor walk that
+  // makes objects only for the matches is cheaper than that. Large files get the query (linear, in WebAssembly).
+  if (root.endIndex - root.startIndex < CURSOR_WALK_LIMIT) {
+    const wanted = new Set(types);
+    const out: SyntaxNode[] = [];
+    const cursor = root.walk();
+    try {
+      for (;;) {
+        if (wanted.has(cursor.nodeType) && cursor.nodeIsNamed) out.push(cursor.currentNode);
+        if (cursor.gotoFirstChild()) continue;
+        let done = false;
+        for (;;) {
+          if (cursor.currentDepth === 0) {
+            done = true;
+            break;
+          }
+          if (cursor.gotoNextSibling()) break;
+          cursor.gotoParent();
+        }
+        if (done) break;
+      }
+    } finally {
+      cursor.delete();
+    }
+    return out;
+  }
   const key = types.join('|');
   let query = queries.get(key);
   if (!query) {
