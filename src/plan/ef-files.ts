@@ -4,6 +4,7 @@
  * definition), `<id>_AddPasskeySupport.Designer.cs` and the updated model snapshot (the existing snapshot edited
  * with the C# parser: product version, the reshaped columns, the passkey entity and its relationship).
  */
+import { UserError } from '../core/errors.js';
 import path from 'node:path';
 import { render } from '../core/template.js';
 import { findAll, invokedName, parseCSharp, stringValue, argumentNodes, type SyntaxNode } from '../read/project/csharp.js';
@@ -192,7 +193,12 @@ async function updateSnapshot(inputs: EfFilesInputs): Promise<string> {
   const definitions = statements.filter((s) => !s.relationship);
   const relationships = statements.filter((s) => s.relationship);
   const userEntity = definitions.find((s) => s.table === inputs.definition.operations.find((o) => o.kind === 'createTable')!.foreignKeys[0]!.principal.name)?.name;
-  if (!userEntity) throw new Error('the model snapshot has no entity for the users table');
+  if (!userEntity) {
+    const users = inputs.definition.operations.find((o) => o.kind === 'createTable')!.foreignKeys[0]!.principal.name;
+    throw new UserError(`the EF model snapshot maps no entity to the users table ${users}, so passkey-migrate cannot tell which entity the passkeys belong to`, {
+      hint: 'run dotnet ef migrations has-pending-model-changes: a snapshot that matches the app names the users table; then run again',
+    });
+  }
 
   // Column reshapes: HasMaxLength before HasColumnType, and the new store type.
   for (const reshape of inputs.reshapes) {

@@ -99,7 +99,7 @@ export async function restoreStaged(projectPath: string, files: Map<string, stri
       copyFileSync(config, place(config));
     }
     if (above[0]) copyFileSync(above[0], path.join(scratch, 'src', path.basename(above[0])));
-    const result = await runDotnet(['restore', place(projectPath), '-nologo', '-v', 'n', '-nodeReuse:false'], { env });
+    const result = await runDotnet(['restore', place(projectPath), '-nologo', '-v', 'n', '-nodeReuse:false'], { env, cwd: scratch });
     if (result.code === -2) return { downgrades: [], problem: 'dotnet was not found on PATH' };
     const downgrades = parseDowngrades(result.output);
     if (result.code !== 0 && downgrades.length === 0) {

@@ -86,9 +86,18 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   const refs = updated;
   const sources = options.offline ? [] : nugetSources(facts.msbuild.dir);
   const versionFor = new Map<string, { version: string; source: string }>();
+  const legacyIds = new Set<string>();
   for (const id of new Set(refs.map((r) => r.id.toLowerCase()))) {
     const ref = refs.find((r) => r.id.toLowerCase() === id)!;
     const lookup = sources.length ? await packageVersions(ref.id, sources) : { versions: [], answered: [], failed: [] };
+    // An ASP.NET Core 2.x package (Microsoft.AspNetCore.Antiforgery 2.2.0): part of the shared framework since 3.0,
+    // never published for 10; the reference keeps resolving as it is.
+    const legacy = /^Microsoft\.AspNetCore\./i.test(ref.id) && Number((ref.version ?? '').split('.')[0]) < 3;
+    if (legacy && !newestOfMajor(lookup.versions, 10)) {
+      notes.push(`${ref.id} ${ref.version} is part of the ASP.NET Core shared framework since 3.0 and has no 10.x package: left as it is (the reference can go)`);
+      legacyIds.add(id);
+      continue;
+    }
     if (options.aspnetVersion && MICROSOFT.test(ref.id)) {
       // A pinned version must exist where the project restores from (when a source can tell).
       if (lookup.answered.length > 0 && !lookup.versions.includes(options.aspnetVersion)) {
@@ -119,6 +128,7 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   // those that move because the property they share moves.
   const editsAt = new Map<string, { edit: PendingEdit; version: string; by: string }>();
   for (const ref of refs) {
+    if (legacyIds.has(ref.id.toLowerCase())) continue;
     const target = versionFor.get(ref.id.toLowerCase())!;
     if (ref.version === target.version) continue;
     const edit = versionEdit(ref, target.version, projects);

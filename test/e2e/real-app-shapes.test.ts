@@ -146,3 +146,40 @@ describe('an app with passkey support of its own (Fido2NetLib)', () => {
     }
   });
 });
+
+describe('module-tables: SimplCommerce’s shape', () => {
+  let app: Materialized;
+  beforeAll(async () => {
+    app = await materialize('module-tables');
+  });
+  afterAll(() => app?.cleanup());
+
+  it('reads the tables a module renames from EF’s snapshot, leaves the 2.x package, moves the SDK pin; the app builds, EF agrees, verify passes', async () => {
+    // The untouched app cannot even be evaluated from its folder here: global.json asks for an SDK 8 this machine lacks.
+    const untouched = await exec('dotnet', ['build', '-nologo'], { cwd: app.dir });
+    expect(untouched.code).not.toBe(0);
+    expect(untouched.stdout + untouched.stderr).toMatch(/compatible \.NET SDK was not found|Requested SDK version: 8\.0\.100/);
+
+    const detected = await runCli(['detect', '--json', '--project', app.dir]);
+    expect(detected.code, detected.stderr).toBe(0);
+    const facts = JSON.parse(detected.stdout);
+    expect(facts.project.tables.users).toEqual({ name: 'Core_User', schema: null });
+    expect(facts.project.tables.userLogins.name).toBe('Core_UserLogin');
+
+    const added = await runCli(['add', '--yes', '--project', app.dir]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toMatch(/Microsoft\.AspNetCore\.Antiforgery 2\.2\.0 is part of the ASP\.NET Core shared framework since 3\.0 .*left as it is/);
+    expect(readFileSync(path.join(app.dir, 'SampleShop.csproj'), 'utf8')).toContain('<PackageReference Include="Microsoft.AspNetCore.Antiforgery" Version="2.2.0" />');
+    expect(JSON.parse(readFileSync(path.join(app.dir, 'global.json'), 'utf8')).sdk.version).toBe('10.0.100');
+    const migration = readdirSync(path.join(app.dir, 'Data', 'Migrations')).find((f) => /_AddPasskeySupport\.cs$/.test(f))!;
+    expect(readFileSync(path.join(app.dir, 'Data', 'Migrations', migration), 'utf8')).toContain('principalTable: "Core_User"');
+
+    const warnings = await build(app.dir);
+    expect([...warnings].filter((w) => /Passkey|Program\.cs|Migration|DbContext|ModelPart/.test(w))).toEqual([]);
+    expect(await ef(['migrations', 'has-pending-model-changes', '--no-build'], app.dir, app.dir)).toContain('No changes have been made to the model since the last migration.');
+    const verify = await runCli(['verify', '--project', app.dir, '--no-build', '--json']);
+    const report = JSON.parse(verify.stdout || '{}');
+    expect(report.steps?.filter((s: { ok: boolean }) => !s.ok), verify.stdout + verify.stderr).toEqual([]);
+    expect(verify.code).toBe(0);
+  }, 300_000);
+});

@@ -133,6 +133,7 @@ export async function materialize(fixture: string): Promise<Materialized> {
   }
   switch (fixture) {
     case 'webapp-sqlite':
+    case 'module-tables':
       await createSqlite(path.join(dir, 'app.db'), efScript(fixture, 'sqlite'));
       return { dir, env: {}, cleanup: done };
     case 'scaffolded-pages':

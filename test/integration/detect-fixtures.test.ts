@@ -1,4 +1,6 @@
 /** `detect --json` on every fixture, against a real database that EF Core's own script created. */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materialize, type Materialized } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run.js';
@@ -175,6 +177,32 @@ describe('detect on the multi-mysql fixture (solution, class library, central pa
       const result = await runCli(['detect', '--json', '--skip-db', '--project', `${m.dir}/${target}`], { env: m.env });
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout).project.name).toBe('Shop.Web');
+    }
+  });
+});
+
+describe('an app whose sign-in lives in a module project (SimplCommerce’s shape)', () => {
+  it('detect says unsupported naming the controller; add refuses the UI with the same reason and --skip-ui goes on', async () => {
+    const m = await materialize('mvc-startup');
+    try {
+      // The account controller and its views move to a module the web project references.
+      const module = path.join(m.dir, '..', `${path.basename(m.dir)}-Core`);
+      mkdirSync(path.join(module, 'Areas', 'Core', 'Controllers'), { recursive: true });
+      writeFileSync(path.join(module, 'Ledger.Module.Core.csproj'), '<Project Sdk="Microsoft.NET.Sdk.Razor">\n  <PropertyGroup>\n    <TargetFramework>net8.0</TargetFramework>\n  </PropertyGroup>\n</Project>\n');
+      renameSync(path.join(m.dir, 'Controllers', 'AccountController.cs'), path.join(module, 'Areas', 'Core', 'Controllers', 'AccountController.cs'));
+      const csproj = path.join(m.dir, 'Ledger.csproj');
+      writeFileSync(csproj, readFileSync(csproj, 'utf8').replace('</Project>', `  <ItemGroup>\n    <ProjectReference Include="../${path.basename(module)}/Ledger.Module.Core.csproj" />\n  </ItemGroup>\n</Project>`));
+      const detected = await runCli(['detect', '--skip-db', '--project', m.dir]);
+      expect(detected.code).toBe(0);
+      expect(detected.stdout).toMatch(/^supported: no \(the app signs users in with an AccountController in another project \(.*Areas\/Core\/Controllers\/AccountController\.cs\), a module passkey-migrate does not edit/m);
+      const refused = await runCli(['add', '--yes', '--skip-db', '--offline', '--project', m.dir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/AccountController in another project .*--skip-ui/);
+      const skipped = await runCli(['add', '--yes', '--skip-db', '--offline', '--skip-ui', '--project', m.dir]);
+      expect(skipped.code, skipped.stderr).toBe(0);
+      rmSync(module, { recursive: true, force: true });
+    } finally {
+      await m.cleanup();
     }
   });
 });

@@ -28,6 +28,12 @@ export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
     case 'mvc-controllers':
       return 'mvc';
     default:
+      if (facts.ui.accountElsewhere) {
+        const where = path.relative(facts.located.root, facts.ui.accountElsewhere).split(path.sep).join('/');
+        throw new UserError(`the app signs users in with an AccountController in another project (${where}), a module passkey-migrate does not edit: it adds the passkey UI to the web project's own pages and controllers only`, {
+          hint: 'pass --skip-ui to upgrade the project and the database, then add the passkey button and manage pages to that module by hand (the Passkeys/*.cs files of a migrated sample show how)',
+        });
+      }
       throw new UserError('cannot tell how the app signs users in: no Identity UI package, Areas/Identity/Pages or AccountController found', {
         hint: 'pass --ui razor (Identity Razor Pages) or --ui mvc (account controller)',
       });

@@ -193,6 +193,11 @@ function items(raw: unknown, projectPath: string): EvaluatedItem[] {
   });
 }
 
+function installedSdks(output: string): string {
+  const found = [...output.matchAll(/^\s*(\d+\.\d+\.\d+\S*)\s+\[/gm)].map((m) => m[1]);
+  return found.length ? `installed: ${found.join(', ')}` : 'no matching SDK is installed';
+}
+
 /**
  * Evaluates one project with the SDK (cached). `globals` are global properties (`-p:Name=Value`), for an
  * evaluation as after the upgrade (TargetFramework=net10.0 for the compiler's DefineConstants).
@@ -219,7 +224,19 @@ export async function evaluateProject(projectPath: string, options: { globals?: 
     ...globalArgs,
   ];
   const ppFile = path.join(os.tmpdir(), `pkm-pp-${process.pid}-${createHash('sha1').update(file).digest('hex').slice(0, 8)}.xml`);
-  const [evaluation, preprocess] = await Promise.all([run(query, cwd), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], cwd)]);
+  let [evaluation, preprocess] = await Promise.all([run(query, cwd), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], cwd)]);
+  // A global.json that pins an SDK below 10 which this machine lacks: the upgrade moves that pin to 10.0.100, so
+  // the project is evaluated as it will be, by the installed SDK (dotnet resolves the SDK from the working folder).
+  const pinned = /Requested SDK version:\s*(\d+)\.[\d.]+/.exec(evaluation.stdout + evaluation.stderr);
+  if (evaluation.code !== 0 && pinned) {
+    if (Number(pinned[1]) >= 10) {
+      throw new UserError(`global.json pins the .NET SDK ${/Requested SDK version:\s*(\S+)/.exec(evaluation.stdout + evaluation.stderr)![1]}, which is not installed (${installedSdks(evaluation.stdout + evaluation.stderr)})`, {
+        hint: 'install that SDK, or change the pin in global.json, then run again',
+      });
+    }
+    const outside = os.tmpdir();
+    [evaluation, preprocess] = await Promise.all([run(query, outside), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], outside)]);
+  }
   if (evaluation.code === -2) {
     throw new UserError('the .NET SDK (dotnet) was not found on PATH; passkey-migrate asks it how the project evaluates', { hint: 'install the .NET 10 SDK, or put dotnet on PATH' });
   }

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { environmentName, launchProfile, readJsonWithComments, resolveConnectionString, type ResolvedConnectionString } from './config.js';
 import { findExistingPasskeySupport, type ExistingPasskeySupport } from './existing-passkeys.js';
-import { readIdentity, type IdentityFacts } from './identity.js';
+import { DEFAULT_TABLES, readIdentity, type IdentityFacts } from './identity.js';
 import { locateProject, type LocatedProject } from './locate.js';
+import { snapshotTables } from './snapshot.js';
 import { readMigrations, type MigrationsFacts } from './migrations.js';
 import { evaluateProject } from './evaluate.js';
 import { findUpwards, readMsbuildProject, targetFrameworks, type MsbuildProject } from './msbuild.js';
@@ -135,6 +136,16 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
     connection = { name: null, value: identity.inlineConnectionString, source: path.relative(msbuild.dir, identity.provider?.file ?? '') };
   }
 
+  // Table names EF recorded where the code we read maps none (a module's configuration, an IModelBuilder).
+  const migrations = readMigrations(sources, identity.dbContext.name);
+  if (migrations) {
+    const recorded = snapshotTables(sources.find((s) => s.path === migrations.snapshotFile)?.text ?? '', identity.userType, identity.roleType);
+    for (const [role, table] of Object.entries(recorded) as [keyof typeof identity.tables, { name: string; schema: string | null }][]) {
+      const current = identity.tables[role];
+      if (current.name === DEFAULT_TABLES[role] && (table.name !== current.name || table.schema !== current.schema)) identity.tables[role] = table;
+    }
+  }
+
   return {
     located,
     msbuild,
@@ -145,7 +156,7 @@ export async function readProject(options: ReadProjectOptions = {}): Promise<Pro
     schemaVersion: { configured, effective },
     maxLengthForKeys: { configured: configuredKeys, effective: keys, reason },
     ui,
-    migrations: readMigrations(sources, identity.dbContext.name),
+    migrations,
     connection,
     launchProfile: profile ? { name: profile.name, file: profile.file } : null,
     launchEnvironment: { ...(profile?.environmentVariables ?? {}) },

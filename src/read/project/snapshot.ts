@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ColumnInfo } from '../../db/dialect.js';
 import { readText } from '../text.js';
-import type { ProviderName } from '../facts.js';
+import type { IdentityTableRole, ProviderName } from '../facts.js';
 import type { ProjectFacts } from './index.js';
 
 const UNBOUNDED_STRING: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserver: 'nvarchar(max)', postgres: 'text', mysql: 'longtext' };
@@ -43,4 +43,32 @@ function modelBeforePasskeys(facts: ProjectFacts): string {
     if (existsSync(designer)) return readText(designer);
   }
   return readText(m.snapshotFile);
+}
+
+const GENERIC_ROLES: Record<string, IdentityTableRole> = {
+  IdentityUser: 'users',
+  IdentityRole: 'roles',
+  IdentityUserClaim: 'userClaims',
+  IdentityUserLogin: 'userLogins',
+  IdentityUserToken: 'userTokens',
+  IdentityUserRole: 'userRoles',
+  IdentityRoleClaim: 'roleClaims',
+  IdentityUserPasskey: 'userPasskeys',
+};
+
+/**
+ * The Identity tables as EF's model snapshot records them: EF's own account of the model, also where the app maps
+ * its tables outside the DbContext (an IModelBuilder found by reflection, a module's configuration class).
+ */
+export function snapshotTables(snapshotText: string, userType: string, roleType: string | null): Partial<Record<IdentityTableRole, { name: string; schema: string | null }>> {
+  const out: Partial<Record<IdentityTableRole, { name: string; schema: string | null }>> = {};
+  for (const block of snapshotText.split(/modelBuilder\.Entity\("/).slice(1)) {
+    if (!/b\.Property</.test(block.slice(0, block.search(/\n\s{12}\}\);/) >>> 0))) continue;
+    const clr = block.slice(0, block.indexOf('"'));
+    const simple = clr.replace(/<.*$/, '').replace(/^.*\./, '');
+    const role: IdentityTableRole | undefined = simple === userType.replace(/<.*$/, '').replace(/^.*\./, '') ? 'users' : roleType && simple === roleType.replace(/<.*$/, '').replace(/^.*\./, '') ? 'roles' : GENERIC_ROLES[simple];
+    const table = /b\.ToTable\("([^"]+)"(?:\s*,\s*(?:"([^"]+)"|\(string\)null))?/.exec(block);
+    if (role && table && !out[role]) out[role] = { name: table[1]!, schema: table[2] ?? null };
+  }
+  return out;
 }

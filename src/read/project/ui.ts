@@ -21,6 +21,8 @@ export interface UiFacts {
   manageController: { file: string; area: string | null } | null;
   /** every place the app lets a signed-in user manage the account, and which one its menu links to */
   manage: { candidates: ManageCandidate[]; link: AccountLink | null };
+  /** an AccountController in another project of the app (a module / Razor class library), absolute path */
+  accountElsewhere: string | null;
 }
 
 export interface ManageCandidate {
@@ -85,6 +87,7 @@ export function readUi(options: {
     identityUiPackage: options.identityUiPackage,
     manageController,
     manage: { candidates, link: accountLink(projectDir) },
+    accountElsewhere: sources.find((s) => s.projectDir !== projectDir && /\bclass\s+AccountController\b/.test(s.text))?.path ?? null,
   };
 }
 
