@@ -174,9 +174,13 @@ export class Flow {
       return true;
     });
     if (!submitted) throw new Error(`no sign-out form (a form whose action names logout, logoff or signout) on ${this.page.url()}`);
+    // The submit navigates when the server answers: until then the session is still there.
+    const deadline = Date.now() + this.options.timeoutMs;
+    while (await this.isSignedIn()) {
+      if (Date.now() > deadline) throw new Error(`still signed in ${Math.round(this.options.timeoutMs / 1000)} s after submitting the sign-out form on ${this.page.url()}`);
+      await this.page.waitForTimeout(100);
+    }
     await this.page.waitForLoadState('load');
-    await this.page.waitForTimeout(100);
-    if (await this.isSignedIn()) throw new Error('still signed in after submitting the sign-out form');
   }
 
   /**
