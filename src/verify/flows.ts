@@ -167,6 +167,8 @@ export class Flow {
   /** Signs out through the app's own sign-out form (found by its action), then checks the server agrees. */
   async signOut(): Promise<void> {
     await this.page.goto(this.url('/'));
+    // The document the sign-out answer (usually a redirect) loads: waited for below, or the next goto races it.
+    const loaded = this.page.waitForEvent('load', { timeout: this.options.timeoutMs }).catch(() => undefined);
     const submitted = await this.page.evaluate(() => {
       const form = [...document.querySelectorAll('form')].find((f) => /log-?out|log-?off|sign-?out/i.test(f.getAttribute('action') ?? ''));
       if (!form) return false;
@@ -180,6 +182,7 @@ export class Flow {
       if (Date.now() > deadline) throw new Error(`still signed in ${Math.round(this.options.timeoutMs / 1000)} s after submitting the sign-out form on ${this.page.url()}`);
       await this.page.waitForTimeout(100);
     }
+    await loaded;
     await this.page.waitForLoadState('load');
   }
 
@@ -376,7 +379,8 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await flow.step('sign out again', () => flow.signOut());
 
   await flow.step('sign in with the passkey (autofill)', async () => {
-    await page.goto(flow.url(profile.loginPath));
+    // Autofill may finish the ceremony and post the form before the page's load event: wait for the commit only.
+    await page.goto(flow.url(profile.loginPath), { waitUntil: 'commit' });
     await flow.expectSignedIn('signed in through autofill');
   });
 
