@@ -4,7 +4,7 @@
 // the WebAssembly parser, ts-morph and playwright stay as ordinary node_modules imports. Type checking is
 // `tsc --noEmit` (npm run typecheck), run by `npm test`.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -39,5 +39,6 @@ await build({
   ],
   // Bundled CommonJS libraries call require(); give every chunk one.
   banner: { js: "import { createRequire as __pkmCreateRequire } from 'node:module'; const require = __pkmCreateRequire(import.meta.url);" },
+  define: { __PKM_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   logLevel: 'warning',
 });

@@ -113,7 +113,14 @@ Examples:
   $ passkey-migrate add --dry-run       the plan with diffs and SQL
   $ passkey-migrate add --check         for CI: exit 2 while anything is pending
   $ passkey-migrate add --yes --on-conflict skip`)
-    .action(run(async () => (await import('./commands/add.js')).add));
+    .action(
+      run(async () => async (options: any, out: Output) => {
+        // The CI gate answers from the last check when nothing it read changed (commands/check-cache.ts).
+        if (!options.check) return (await import('./commands/add.js')).add(options, out);
+        const { checkWithCache } = await import('./commands/check-cache.js');
+        return checkWithCache(options, out, async (observe) => (await import('./commands/add.js')).add(options, out, observe));
+      }),
+    );
 
   common(program.command('undo'))
     .description('revert the last add (or upgrade, scaffold) from its journal: database rolled back, files restored')

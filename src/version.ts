@@ -1,4 +1,7 @@
 import { createRequire } from 'node:module';
 
-const requireHere = createRequire(import.meta.url);
-export const version: string = (requireHere('../package.json') as { version: string }).version;
+// The build writes the version in (scripts/build.mjs); from the sources (tests) it is read from package.json.
+declare const __PKM_VERSION__: string | undefined;
+
+export const version: string =
+  typeof __PKM_VERSION__ === 'string' ? __PKM_VERSION__ : (createRequire(import.meta.url)('../package.json') as { version: string }).version;

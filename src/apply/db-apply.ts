@@ -12,7 +12,7 @@ import { sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.js';
 import type { Dialect } from '../db/dialect.js';
 import { HISTORY, planDatabase, type DbPlan, type DbPlanInputs } from '../plan/db-plan.js';
-import type { MigrationDefinition } from '../plan/passkey-migration.js';
+import type { MigrationDefinition, Operation } from '../plan/passkey-migration.js';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { journalPath, recordJournal } from './db-journal.js';
@@ -73,18 +73,44 @@ async function guard(tx: Kysely<any>, dialect: Dialect, plan: DbPlan, inputs: Db
       hint: 'run with a user that owns the Identity tables (pass --connection), or grant those rights',
     });
   }
+  // Engines that refuse a narrowing ALTER on longer values count the rows only if it fails (runSteps).
+  if (dialect.isValueTooLong) return;
   for (const step of plan.steps) {
-    if (step.op?.kind !== 'alterColumn') continue;
-    const { table, column } = step.op;
-    const keyColumn = table.name === inputs.facts.identity.tables.users.name ? 'Id' : 'UserId';
-    const cut = await dialect.tooLong(tx, table, column.name, column.maxLength ?? 0, keyColumn);
-    if (cut.count > 0) {
-      throw new UserError(
-        `refusing to shorten ${table.name}.${column.name} to ${column.maxLength} characters: ${cut.count} row${cut.count === 1 ? '' : 's'} hold${cut.count === 1 ? 's' : ''} longer values (${keyColumn} ${cut.keys.join(', ')}${cut.count > cut.keys.length ? ', ...' : ''})`,
-        { hint: 'shorten those values first, or pass --keep-existing-columns to leave existing columns as they are' },
-      );
-    }
+    if (step.op?.kind === 'alterColumn') await refuseLongerValues(tx, dialect, step.op, inputs);
   }
+}
+
+/** Names the rows whose values a narrowing would cut, and refuses; returns when there are none. */
+async function refuseLongerValues(tx: Kysely<any>, dialect: Dialect, op: Extract<Operation, { kind: 'alterColumn' }>, inputs: DbPlanInputs): Promise<void> {
+  const { table, column } = op;
+  const keyColumn = table.name === inputs.facts.identity.tables.users.name ? 'Id' : 'UserId';
+  const cut = await dialect.tooLong(tx, table, column.name, column.maxLength ?? 0, keyColumn);
+  if (cut.count > 0) {
+    throw new UserError(
+      `refusing to shorten ${table.name}.${column.name} to ${column.maxLength} characters: ${cut.count} row${cut.count === 1 ? '' : 's'} hold${cut.count === 1 ? 's' : ''} longer values (${keyColumn} ${cut.keys.join(', ')}${cut.count > cut.keys.length ? ', ...' : ''})`,
+      { hint: 'shorten those values first, or pass --keep-existing-columns to leave existing columns as they are' },
+    );
+  }
+}
+
+/**
+ * One step's statements. A narrowing ALTER on an engine that refuses longer values runs inside a savepoint: when
+ * the engine refuses, the transaction goes back to the savepoint and the rows are counted and named (one scan of
+ * the table in the usual case, where no value is too long).
+ */
+async function runStep(tx: Kysely<any>, db: Kysely<any>, dialect: Dialect, step: DbPlan['steps'][number], inputs: DbPlanInputs): Promise<void> {
+  const narrowing = step.op?.kind === 'alterColumn' && dialect.isValueTooLong ? step.op : null;
+  if (narrowing) await sql.raw('SAVEPOINT pkm_narrowing').execute(tx);
+  try {
+    for (const statement of step.statements) await sql.raw(statement).execute(tx);
+  } catch (error) {
+    if (narrowing && dialect.isValueTooLong!(error)) {
+      await sql.raw('ROLLBACK TO SAVEPOINT pkm_narrowing').execute(tx);
+      await refuseLongerValues(tx, dialect, narrowing, inputs);
+    }
+    throw await explain(dialect, error, step.description, db);
+  }
+  if (narrowing) await sql.raw('RELEASE SAVEPOINT pkm_narrowing').execute(tx);
 }
 
 function refuseBlocked(plan: DbPlan): void {
@@ -120,11 +146,7 @@ export async function applyDatabase(db: Kysely<any>, dialect: Dialect, inputs: D
     await record(plan.definition);
     faultPoint('journal');
     for (const step of plan.steps) {
-      try {
-        for (const statement of step.statements) await sql.raw(statement).execute(tx);
-      } catch (error) {
-        throw await explain(dialect, error, step.description, db);
-      }
+      await runStep(tx, db, dialect, step, inputs);
       faultPoint(step.kind);
       await inputs.between?.();
     }

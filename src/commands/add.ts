@@ -42,7 +42,14 @@ export interface AddOptions extends DbCommandOptions {
 /** EF's bookkeeping tables: add creates those the database lacks, undo drops them again. */
 const BOOKKEEPING_TABLES = ['__EFMigrationsHistory', '__EFMigrationsLock'];
 
-export async function add(options: AddOptions, out: Output): Promise<number> {
+/** What a --check planned from (facts and the database read), for the check cache. */
+export interface CheckObservation {
+  facts: ProjectFacts;
+  db: DbPlan | null;
+  missingTables: string[];
+}
+
+export async function add(options: AddOptions, out: Output, observe?: (seen: CheckObservation) => void): Promise<number> {
   const facts = await readProject({ project: options.project, connection: options.connection });
   const projectDir = facts.msbuild.dir;
   const rel = relativeTo(facts.located.root);
@@ -72,6 +79,7 @@ export async function add(options: AddOptions, out: Output): Promise<number> {
     plan = await planAddFiles(facts, { ...options, keepExistingColumns: options.keepExistingColumns ?? false });
     const { plan: db, missingTables } = options.skipDb ? { plan: null, missingTables: [] } : await planDb(facts, options, plan);
     if (db?.status === 'blocked') throw new UserError(`the database cannot be migrated as it is: ${db.blockers.join('; ')}`, { hint: 'fix it by hand, or pass --skip-db' });
+    observe?.({ facts, db, missingTables });
     const pending = plan.changes.length > 0 || db?.status === 'pending';
     if (!pending) {
       return report(out, options, { status: 'up-to-date', files: [], db, notes: plan.notes, facts });

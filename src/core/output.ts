@@ -17,14 +17,39 @@ export class Output {
   private readonly colorEnabled: boolean;
   private chalkInstance?: ChalkInstance;
 
-  constructor(
-    options: OutputOptions = {},
-    private readonly stdout: NodeJS.WritableStream = process.stdout,
-    private readonly stderr: NodeJS.WritableStream = process.stderr,
-  ) {
+  private readonly stdout: NodeJS.WritableStream;
+  private readonly stderr: NodeJS.WritableStream;
+  private captured: { fd: 1 | 2; text: string }[] | null = null;
+
+  constructor(options: OutputOptions = {}, stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr) {
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
     this.colorEnabled = options.color ?? colorWanted(stdout);
+    // Every write can also be kept (capture()), so that a run's exact output can be given again (the check cache).
+    const keep = (fd: 1 | 2, stream: NodeJS.WritableStream) =>
+      ({ write: (text: string) => (this.captured?.push({ fd, text }), stream.write(text)), isTTY: (stream as NodeJS.WriteStream).isTTY }) as unknown as NodeJS.WritableStream;
+    this.stdout = keep(1, stdout);
+    this.stderr = keep(2, stderr);
+  }
+
+  /** Keeps every write from now on; the returned function ends that and gives them back in order. */
+  capture(): () => { fd: 1 | 2; text: string }[] {
+    const kept: { fd: 1 | 2; text: string }[] = [];
+    this.captured = kept;
+    return () => {
+      if (this.captured === kept) this.captured = null;
+      return kept;
+    };
+  }
+
+  /** Writes what capture() kept, as it was written. */
+  replay(writes: { fd: 1 | 2; text: string }[]): void {
+    for (const w of writes) (w.fd === 1 ? this.stdout : this.stderr).write(w.text);
+  }
+
+  /** Whether colour and JSON are on: part of what a kept output is valid for. */
+  get mode(): string {
+    return `${this.json ? 'json' : 'text'}:${this.colorEnabled ? 'color' : 'plain'}:${this.verbose ? 'verbose' : ''}`;
   }
 
   /** chalk is loaded once, and only when colour is on. */

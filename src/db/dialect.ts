@@ -89,6 +89,12 @@ export interface Dialect {
   guardScript(history: TableRef, id: string, statements: string[], applied: boolean): string[];
   /** a whole script: the statements in one transaction, spaced as EF spaces them */
   scriptBatch(statements: string[], idempotent?: boolean): string;
+  /**
+   * Where the engine refuses (never truncates) a narrowing ALTER on a longer value and can roll back to a
+   * savepoint: true if this error is that refusal. Then the narrowing runs first and the rows are counted only
+   * when it fails (one scan of the table instead of two). Absent: the rows are counted before the ALTER.
+   */
+  isValueTooLong?(error: unknown): boolean;
   /** how many rows hold a value in column longer than length, and the keys of the first few */
   tooLong(db: Kysely<any>, table: TableRef, column: string, length: number, keyColumn: string): Promise<{ count: number; keys: string[] }>;
   /**

@@ -7,11 +7,12 @@
  * the environment NuGet reads), so planning the same change twice restores once.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDotnet } from '../core/dotnet.js';
 import { cacheDir, environmentStamp, sdkStamp } from '../read/project/evaluate.js';
+import { nugetConfigFiles } from '../read/nuget.js';
 
 export interface Downgrade {
   id: string;
@@ -38,20 +39,6 @@ function commonDir(files: string[]): string {
   return base;
 }
 
-/** The nuget.config files NuGet reads for a project, nearest first (the user's own is read from the same HOME). */
-function nugetConfigs(projectDir: string): string[] {
-  const found: string[] = [];
-  for (let dir = projectDir; ; dir = path.dirname(dir)) {
-    try {
-      found.push(...readdirSync(dir).filter((f) => f.toLowerCase() === 'nuget.config').map((f) => path.join(dir, f)));
-    } catch {
-      // an unreadable folder holds no config NuGet could read either
-    }
-    if (path.dirname(dir) === dir) break;
-  }
-  return found;
-}
-
 export function parseDowngrades(output: string): Downgrade[] {
   const downgrades: Downgrade[] = [];
   const lines = output.split(/\r?\n/);
@@ -73,7 +60,7 @@ export function parseDowngrades(output: string): Downgrade[] {
  * its staged text.
  */
 export async function restoreStaged(projectPath: string, files: Map<string, string>, env: NodeJS.ProcessEnv = process.env): Promise<RestoreVerdict> {
-  const configs = nugetConfigs(path.dirname(projectPath)).filter((c) => !files.has(c));
+  const configs = nugetConfigFiles(path.dirname(projectPath)).filter((c) => !files.has(c));
   const base = commonDir([...files.keys(), projectPath]);
   const hash = createHash('sha256').update(`1\n${sdkStamp()}\n${environmentStamp()}\n`);
   for (const [file, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${path.relative(base, file)}\n${text.length}\n`).update(text);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { BUILTIN_EF_VERSION } from './passkey-migration.js';
-import { compareVersions, newestOfMajor, nugetSources, packageVersions } from '../read/nuget.js';
+import { compareVersions, newestOfMajor, noneAnswering, nugetSources, packageVersions } from '../read/nuget.js';
 import { loadMsbuildFile, targetFrameworks, type MsbuildProject, type PackageReference, type PropertySetting } from '../read/project/msbuild.js';
 import { descendants, textOf, type XmlElement } from '../read/project/xml.js';
 import type { ProjectFacts } from '../read/project/index.js';
@@ -89,6 +89,13 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   const legacyIds = new Set<string>();
   for (const id of new Set(refs.map((r) => r.id.toLowerCase()))) {
     const ref = refs.find((r) => r.id.toLowerCase() === id)!;
+    // Already on 10.x everywhere: kept as it is, and no package source is asked (a newer patch is the app's
+    // choice, not a pending change; a check must not wait on the network for it).
+    const same = refs.filter((r) => r.id.toLowerCase() === id);
+    if (!(options.aspnetVersion && MICROSOFT.test(ref.id)) && same.every((r) => Number((r.version ?? '').split('.')[0]) === 10 && r.version === ref.version)) {
+      versionFor.set(id, { version: ref.version!, source: 'kept' });
+      continue;
+    }
     const lookup = sources.length ? await packageVersions(ref.id, sources) : { versions: [], answered: [], failed: [] };
     // An ASP.NET Core 2.x package (Microsoft.AspNetCore.Antiforgery 2.2.0): part of the shared framework since 3.0,
     // never published for 10; the reference keeps resolving as it is.
@@ -152,7 +159,9 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   }
 
   // NuGet's verdict on the retargeted graph: pins below what the .NET 10 packages need are raised to that.
-  if (!options.offline && edits.length > 0) {
+  if (!options.offline && edits.length > 0 && noneAnswering(sources)) {
+    notes.push('no NuGet source answered, so dotnet restore did not check the retargeted package graph; the build will');
+  } else if (!options.offline && edits.length > 0) {
     const allRefs = projects.flatMap((p) => p.packages);
     for (let round = 0; ; round++) {
       const staged = new Map<string, string>();

@@ -4,12 +4,13 @@
  * wait. With no source reachable the caller falls back to known-good versions and says so.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { attr, descendants } from './project/xml.js';
 import { loadXmlFile } from './project/xml-file.js';
 import { cacheDir } from './project/evaluate.js';
+import { noteValidUntil } from '../core/input-record.js';
 
 export interface NugetSource {
   name: string;
@@ -18,21 +19,30 @@ export interface NugetSource {
 
 const NUGET_ORG: NugetSource = { name: 'nuget.org', url: 'https://api.nuget.org/v3/index.json' };
 
+/**
+ * The config file NuGet reads in a folder: the first of nuget.config, NuGet.config, NuGet.Config that exists
+ * (NuGet's OrderedSettingsFileNames on a case-sensitive file system; on others any spelling is NuGet.Config).
+ */
+const CONFIG_NAMES = process.platform === 'linux' ? ['nuget.config', 'NuGet.config', 'NuGet.Config'] : ['NuGet.Config'];
+
 function configFilesIn(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((f) => f.toLowerCase() === 'nuget.config').map((f) => path.join(dir, f));
-  } catch {
-    return [];
-  }
+  const found = CONFIG_NAMES.map((name) => path.join(dir, name)).find((file) => existsSync(file));
+  return found ? [found] : [];
 }
 
-/** Sources as NuGet merges them: closest config first; a <clear/> stops the walk. */
-export function nugetSources(projectDir: string, env: NodeJS.ProcessEnv = process.env): NugetSource[] {
+/** The nuget.config files NuGet reads for a project folder and the folders above it, nearest first. */
+export function nugetConfigFiles(projectDir: string): string[] {
   const files: string[] = [];
   for (let dir = projectDir; ; dir = path.dirname(dir)) {
     files.push(...configFilesIn(dir));
     if (path.dirname(dir) === dir) break;
   }
+  return files;
+}
+
+/** Sources as NuGet merges them: closest config first; a <clear/> stops the walk. */
+export function nugetSources(projectDir: string, env: NodeJS.ProcessEnv = process.env): NugetSource[] {
+  const files = nugetConfigFiles(projectDir);
   const user = path.join(env.HOME || os.homedir(), '.nuget', 'NuGet', 'NuGet.Config');
   if (existsSync(user)) files.push(user);
   const sources: NugetSource[] = [];
@@ -69,6 +79,19 @@ export interface VersionLookup {
 }
 
 const baseAddressCache = new Map<string, Promise<string | null>>();
+/** Sources that failed or timed out once in this run: not asked again, so one slow source costs one bound. */
+const silentSources = new Set<string>();
+
+/** Whether every one of these sources failed or timed out in this run (then a restore would wait on them too). */
+export function noneAnswering(sources: NugetSource[]): boolean {
+  return sources.length > 0 && sources.every((s) => silentSources.has(s.url));
+}
+
+/** How long one source may take to answer (ms; PASSKEY_MIGRATE_NUGET_TIMEOUT, default 5000). */
+export function nugetTimeoutMs(): number {
+  const configured = Number(process.env.PASSKEY_MIGRATE_NUGET_TIMEOUT);
+  return Number.isFinite(configured) && configured > 0 ? configured : 5000;
+}
 
 async function packageBaseAddress(source: NugetSource, timeoutMs: number): Promise<string | null> {
   let cached = baseAddressCache.get(source.url);
@@ -99,13 +122,16 @@ function answerFile(source: NugetSource, id: string): string {
 function cachedAnswer(source: NugetSource, id: string): string[] | null {
   try {
     const entry = JSON.parse(readFileSync(answerFile(source, id), 'utf8')) as { at: number; versions: string[] };
-    return Date.now() - entry.at < ttlMs() && Array.isArray(entry.versions) ? entry.versions : null;
+    if (!(Date.now() - entry.at < ttlMs() && Array.isArray(entry.versions))) return null;
+    noteValidUntil(entry.at + ttlMs());
+    return entry.versions;
   } catch {
     return null;
   }
 }
 
 function rememberAnswer(source: NugetSource, id: string, versions: string[]): void {
+  noteValidUntil(Date.now() + ttlMs());
   try {
     const file = answerFile(source, id);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -120,7 +146,7 @@ function rememberAnswer(source: NugetSource, id: string, versions: string[]): vo
  * The versions of a package the sources offer. A source's answer is kept for an hour in the user's cache folder,
  * so repeated checks (`add --check` in CI, on a developer's machine) do not go to the network.
  */
-export async function packageVersions(id: string, sources: NugetSource[], timeoutMs = 5000): Promise<VersionLookup> {
+export async function packageVersions(id: string, sources: NugetSource[], timeoutMs = nugetTimeoutMs()): Promise<VersionLookup> {
   const versions = new Set<string>();
   const answered: string[] = [];
   const failed: string[] = [];
@@ -132,9 +158,17 @@ export async function packageVersions(id: string, sources: NugetSource[], timeou
         for (const v of known) versions.add(v);
         return;
       }
+      // A source that did not answer: what this run decides holds only for this run.
+      if (silentSources.has(source.url)) {
+        noteValidUntil(0);
+        failed.push(source.name);
+        return;
+      }
       try {
         const base = await packageBaseAddress(source, timeoutMs);
         if (!base) {
+          noteValidUntil(0);
+          silentSources.add(source.url);
           failed.push(source.name);
           return;
         }
@@ -144,11 +178,16 @@ export async function packageVersions(id: string, sources: NugetSource[], timeou
           rememberAnswer(source, id, []);
           return;
         }
-        if (!response.ok) return;
+        if (!response.ok) {
+          noteValidUntil(0);
+          return;
+        }
         const doc = (await response.json()) as { versions?: string[] };
         for (const v of doc.versions ?? []) versions.add(v);
         rememberAnswer(source, id, doc.versions ?? []);
       } catch {
+        noteValidUntil(0);
+        silentSources.add(source.url);
         failed.push(source.name);
       }
     }),

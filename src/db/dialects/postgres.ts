@@ -247,6 +247,8 @@ export const postgresDialect: Dialect = {
   // EF spaces its idempotent PostgreSQL scripts differently: a blank line after START TRANSACTION, none before COMMIT.
   scriptBatch: (statements, idempotent) =>
     idempotent ? `START TRANSACTION;\n\n${statements.join('\n\n')}\nCOMMIT;\n` : transactionScript('START TRANSACTION;', statements),
+  // ALTER ... TYPE character varying(n) casts by assignment: a longer value fails with 22001, nothing is cut.
+  isValueTooLong: (error) => (error as { code?: string }).code === '22001',
   tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'length', 'limit'),
 
 

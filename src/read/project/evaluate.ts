@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ownOutput } from '../../core/input-record.js';
 import { UserError } from '../../core/errors.js';
 
 export interface EvaluatedItem {
@@ -224,6 +225,7 @@ export async function evaluateProject(projectPath: string, options: { globals?: 
     ...globalArgs,
   ];
   const ppFile = path.join(os.tmpdir(), `pkm-pp-${process.pid}-${createHash('sha1').update(file).digest('hex').slice(0, 8)}.xml`);
+  ownOutput(ppFile); // written by dotnet msbuild -pp for this run, not an input
   let [evaluation, preprocess] = await Promise.all([run(query, cwd), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], cwd)]);
   // A global.json that pins an SDK below 10 which this machine lacks: the upgrade moves that pin to 10.0.100, so
   // the project is evaluated as it will be, by the installed SDK (dotnet resolves the SDK from the working folder).
