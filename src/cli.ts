@@ -7,7 +7,7 @@ import { isUserError, UserError } from './core/errors.js';
 import { describeFsError, isFsError } from './core/fs-errors.js';
 import { Output } from './core/output.js';
 import { redactText } from './core/redact.js';
-import { version } from './version.js';
+import { version } from './core/version.js';
 import {
   aspnetVersionOption,
   checkOption,

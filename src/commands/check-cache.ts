@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstChanged, startRecording, type InputEntry } from '../core/input-record.js';
 import type { Output } from '../core/output.js';
-import { version } from '../version.js';
+import { version } from '../core/version.js';
 import type { IdentityTableRole, ProviderName } from '../read/facts.js';
 import { cacheDir } from '../read/project/evaluate.js';
 import type { AddOptions, CheckObservation } from './add.js';
@@ -114,7 +114,7 @@ function keyOf(hmacKey: Buffer, options: AddOptions, out: Output): { file: strin
 async function databaseFingerprint(recipe: Omit<DbRecipe, 'fingerprint'>, options: AddOptions): Promise<string | null> {
   const connection = await connectionFor(recipe, options);
   if (connection === null) return null;
-  const [{ dialectFor }, { readDbState }] = await Promise.all([import('../db/dialect.js'), import('../plan/db-plan.js')]);
+  const [{ dialectFor }, { readDbState }] = await Promise.all([import('../db/registry.js'), import('../plan/db-plan.js')]);
   const dialect = await dialectFor(recipe.provider);
   const db = await dialect.open(connection, recipe.projectDir, { connectTimeoutMs: options.connectTimeout ?? 5000, lockTimeoutMs: options.lockTimeout ?? 30_000 });
   try {

@@ -1,6 +1,7 @@
 /** What the db commands share: the project facts, the engine, the connection, the paths. */
 import { UserError } from '../core/errors.js';
-import { dialectFor, type Dialect } from '../db/dialect.js';
+import type { Dialect } from '../db/dialect.js';
+import { dialectFor } from '../db/registry.js';
 import type { ProviderName } from '../read/facts.js';
 import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
 

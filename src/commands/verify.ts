@@ -11,7 +11,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { dialectFor } from '../db/dialect.js';
+import { dialectFor } from '../db/registry.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
 import { buildApp, startApp, stopStartedApps, type RunningApp } from '../verify/app-runner.js';
 import { findBrowser, openBrowser, type BrowserSession } from '../verify/browser.js';

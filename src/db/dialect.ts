@@ -5,31 +5,9 @@
  */
 import { parse } from '@tediousjs/connection-string';
 import type { Kysely } from 'kysely';
-import type { ProviderName } from '../read/facts.js';
-import type { Operation } from '../plan/passkey-migration.js';
+import type { ColumnInfo, Operation, ProviderName, TableRef, TableShape } from '../model/schema.js';
 
-export interface TableRef {
-  name: string;
-  /** null: the connection's default schema */
-  schema: string | null;
-}
-
-export interface ColumnInfo {
-  name: string;
-  /** the engine's own spelling of the full type, e.g. "nvarchar(450)", "character varying(256)", "TEXT" */
-  type: string;
-  nullable: boolean;
-  default: string | null;
-  /** the model's maximum length, where the column facts come from EF's model rather than the database */
-  modelMaxLength?: number | null;
-}
-
-export interface TableShape {
-  columns: ColumnInfo[];
-  primaryKey: { name: string | null; columns: string[] } | null;
-  foreignKeys: { name: string | null; columns: string[]; principalTable: string; principalColumns: string[]; onDelete: string }[];
-  indexes: { name: string; columns: string[]; unique: boolean }[];
-}
+export type { ColumnInfo, TableRef, TableShape } from '../model/schema.js';
 
 export interface OperationStatements {
   op: Operation;
@@ -108,18 +86,6 @@ export interface Dialect {
   explainError?(error: unknown, doing: string, db?: Kysely<any>): Promise<Error | undefined>;
 }
 
-export async function dialectFor(provider: ProviderName): Promise<Dialect> {
-  switch (provider) {
-    case 'sqlite':
-      return (await import('./dialects/sqlite.js')).sqliteDialect;
-    case 'postgres':
-      return (await import('./dialects/postgres.js')).postgresDialect;
-    case 'mysql':
-      return (await import('./dialects/mysql.js')).mysqlDialect;
-    case 'sqlserver':
-      return (await import('./dialects/sqlserver.js')).sqlServerDialect;
-  }
-}
 
 /** Keys of an ADO.NET connection string, lower-cased, through @tediousjs/connection-string. */
 export async function parseConnectionString(value: string): Promise<Map<string, string>> {

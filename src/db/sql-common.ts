@@ -1,5 +1,5 @@
 /** Pieces of DDL text shared by the engines that spell them alike. */
-import type { AlterColumnOp, CreateIndexOp, CreateTableOp, Operation } from '../plan/passkey-migration.js';
+import type { AlterColumnOp, CreateIndexOp, CreateTableOp, Operation } from '../model/schema.js';
 import { sql, type Kysely } from 'kysely';
 import type { TableRef } from './dialect.js';
 

@@ -1,15 +1,7 @@
-/** Shared vocabulary of the read stage. */
-export type ProviderName = 'sqlite' | 'sqlserver' | 'postgres' | 'mysql';
+/** Shared vocabulary of the read stage (the engine-neutral names live in model/schema.ts). */
+import type { ProviderName } from '../model/schema.js';
 
-export type IdentityTableRole =
-  | 'users'
-  | 'roles'
-  | 'userClaims'
-  | 'userLogins'
-  | 'userTokens'
-  | 'userRoles'
-  | 'roleClaims'
-  | 'userPasskeys';
+export type { IdentityTableRole, ProviderName } from '../model/schema.js';
 
 export type UiShape = 'identity-ui-default' | 'identity-ui-scaffolded' | 'mvc-controllers' | 'unknown';
 

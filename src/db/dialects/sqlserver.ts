@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { UserError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { connectFailure, parseConnectionString, pick, type ColumnInfo, type Dialect, type OperationStatements, type TableRef, type TableShape } from '../dialect.js';
-import type { Operation } from '../../plan/passkey-migration.js';
+import type { Operation } from '../../model/schema.js';
 import { createIndexSql, createTableSql, dropTableSql, historyDeleteSql, historyInsertSql, tooLongRows, transactionScript, type Quoting } from '../sql-common.js';
 
 const q: Quoting = {

@@ -13,24 +13,9 @@ import { planEndpointMapping } from './endpoints-edit.js';
 import { planPasskeyServices } from './services-edit.js';
 import { layoutChain, type ViewLocation } from '../../read/project/layouts.js';
 import { scriptIncludeEdit } from './markup-edit.js';
+import { indent, type UiContext } from './context.js';
 
-export interface UiContext {
-  facts: ProjectFacts;
-  projectDir: string;
-  namespace: string;
-  assembly: string;
-  userType: string;
-  bootstrap: 4 | 5;
-  routePrefix: string;
-  /** the project enables nullable reference types */
-  nullable: boolean;
-  /** the staged tree: reads see what earlier parts of the same plan will write, and edits go into it */
-  files: StagedTree;
-  /** the passkey sign-in may skip what the password sign-in does besides signing in (--ignore-post-login) */
-  ignorePostLogin: boolean;
-  /** the rate-limit policy on the login page or action, set by the login planner: the endpoints get it too */
-  rateLimitPolicy?: string;
-}
+export { indent, type UiContext } from './context.js';
 
 /** What a login or manage planner staged: its notes, and the pages that use the <passkey-submit> element. */
 export interface UiPart {
@@ -88,13 +73,6 @@ export function applyOne(text: string, edit: TextEdit | null): string {
 }
 
 /** Indents every non-empty line of a block (templates are written at column 0). */
-export function indent(block: string, by: string): string {
-  return block
-    .replace(/\s+$/, '')
-    .split('\n')
-    .map((l) => (l.length ? by + l : ''))
-    .join('\n');
-}
 
 export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[]): Promise<{ notes: string[] }> {
   const notes: string[] = [];

@@ -11,8 +11,7 @@ import { globalUsingsFor } from '../../read/project/index.js';
 import type { SourceFile } from '../../read/project/sources.js';
 import { hasUsing, lineIndent, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
-import type { UiContext } from './common.js';
-import { indent } from './common.js';
+import { indent, type UiContext } from './context.js';
 
 /**
  * The statement an invocation belongs to (expression, declaration or return statement); for one inside #if

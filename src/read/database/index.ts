@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import type { ProviderName } from '../facts.js';
-import { dialectFor } from '../../db/dialect.js';
+import { dialectFor } from '../../db/registry.js';
 import { readDatabaseFacts, type DatabaseFacts } from './identity-schema.js';
 import type { IdentityFacts } from '../project/identity.js';
 

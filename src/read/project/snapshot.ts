@@ -4,14 +4,20 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ColumnInfo } from '../../db/dialect.js';
+import type { ColumnInfo, TableRef } from '../../model/schema.js';
 import { readText } from '../text.js';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
-import type { ProjectFacts } from './index.js';
+import type { MigrationsFacts } from './migrations.js';
+
+/** What the snapshot readers need of the project facts. */
+interface SnapshotInputs {
+  migrations: MigrationsFacts | null;
+  identity: { tables: Record<IdentityTableRole, TableRef> };
+}
 
 const UNBOUNDED_STRING: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserver: 'nvarchar(max)', postgres: 'text', mysql: 'longtext' };
 
-export function snapshotColumns(facts: ProjectFacts, provider: ProviderName): Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> {
+export function snapshotColumns(facts: SnapshotInputs, provider: ProviderName): Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> {
   const wanted = { users: ['PhoneNumber'], userLogins: ['LoginProvider', 'ProviderKey'], userTokens: ['LoginProvider', 'Name'] } as const;
   const text = modelBeforePasskeys(facts);
   const blocks = text.split(/modelBuilder\.Entity\("/).slice(1);
@@ -34,7 +40,7 @@ export function snapshotColumns(facts: ProjectFacts, provider: ProviderName): Pa
  * The model as it was before AddPasskeySupport: the target model of the migration before it (its Designer.cs) when
  * the project already has AddPasskeySupport, else the model snapshot.
  */
-function modelBeforePasskeys(facts: ProjectFacts): string {
+function modelBeforePasskeys(facts: SnapshotInputs): string {
   const m = facts.migrations;
   if (!m) return '';
   const index = m.migrations.findIndex((id) => /_AddPasskeySupport$/.test(id));

@@ -4,4 +4,4 @@ import { createRequire } from 'node:module';
 declare const __PKM_VERSION__: string | undefined;
 
 export const version: string =
-  typeof __PKM_VERSION__ === 'string' ? __PKM_VERSION__ : (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  typeof __PKM_VERSION__ === 'string' ? __PKM_VERSION__ : (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
