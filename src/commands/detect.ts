@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Output } from '../core/output.js';
 import { redactConnectionString } from '../core/redact.js';
-import { PROVIDER_LABELS } from '../read/facts.js';
+import { engineTypes } from '../db/registry.js';
 import { readDatabase } from '../read/database/index.js';
 import type { DatabaseFacts } from '../read/database/identity-schema.js';
 import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
@@ -179,7 +179,7 @@ function printReport(report: DetectReport, out: Output): void {
   line('DbContext', `${p.dbContext} (${p.dbContextFile})`);
   line('schema version', `Version${p.schemaVersion.effective}${p.schemaVersion.configured ? ' (set in code)' : ' (default)'}`);
   line('MaxLengthForKeys', `${p.maxLengthForKeys.effective} (${p.maxLengthForKeys.reason})`);
-  line('provider', p.provider ? PROVIDER_LABELS[p.provider] : '-');
+  line('provider', p.provider ? engineTypes(p.provider).label : '-');
   line('connection string', p.connectionString.value ? `${p.connectionString.name ?? '(inline)'} from ${p.connectionString.source}` : `${p.connectionString.name ?? '-'} (not found)`);
   line('UI', `${p.uiShape}${p.scaffoldedPages.length ? ` (${p.scaffoldedPages.length} scaffolded pages)` : ''}, Bootstrap ${p.bootstrap.version ?? '?'}`);
   line('layout', p.layout);

@@ -4,6 +4,7 @@
  * by commander before any work (one line, exit 1).
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { allEngineTypes } from '../db/registry.js';
 
 export function wholeNumber(what: string, min: number, max: number) {
   return (value: string): number => {
@@ -41,7 +42,7 @@ export const onConflictOption = () =>
   new Option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both').choices(['skip', 'overwrite', 'keep-both']);
 
 export const providerOption = () =>
-  new Option('--provider <name>', 'the EF provider, when the project does not say').choices(['sqlite', 'sqlserver', 'postgres', 'mysql']);
+  new Option('--provider <name>', 'the EF provider, when the project does not say').choices(allEngineTypes().map((e) => e.provider));
 
 /** --yes, --dry-run and --check: at most one of them. */
 export const yesOption = () => new Option('-y, --yes', 'apply without asking (required when stdin is not a terminal or CI is set)').conflicts(['dryRun', 'check']);

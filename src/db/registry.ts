@@ -1,20 +1,33 @@
 /**
- * The engines, by EF Core provider name. Each engine is one folder under dialects/ implementing the Dialect
- * interface (dialect.ts); adding one touches this registry and that folder. Loaded on demand: a command loads only
- * the engine (and driver) it uses.
+ * The engines, by EF Core provider name. Each engine is one folder under engines/: `types.ts` (how EF spells its
+ * types; loaded with this registry, no driver) and `dialect.ts` (the Dialect interface of dialect.ts, loaded on
+ * demand, with its driver imported inside open()). Adding an engine: that folder, and one line in each map here.
  */
 import type { ProviderName } from '../model/schema.js';
 import type { Dialect } from './dialect.js';
+import type { EngineTypes } from './engine-types.js';
+import { mysqlTypes } from './engines/mysql/types.js';
+import { postgresTypes } from './engines/postgres/types.js';
+import { sqliteTypes } from './engines/sqlite/types.js';
+import { sqlServerTypes } from './engines/sqlserver/types.js';
 
-export async function dialectFor(provider: ProviderName): Promise<Dialect> {
-  switch (provider) {
-    case 'sqlite':
-      return (await import('./dialects/sqlite.js')).sqliteDialect;
-    case 'postgres':
-      return (await import('./dialects/postgres.js')).postgresDialect;
-    case 'mysql':
-      return (await import('./dialects/mysql.js')).mysqlDialect;
-    case 'sqlserver':
-      return (await import('./dialects/sqlserver.js')).sqlServerDialect;
-  }
+const TYPES: Record<ProviderName, EngineTypes> = { sqlite: sqliteTypes, sqlserver: sqlServerTypes, postgres: postgresTypes, mysql: mysqlTypes };
+
+const DIALECTS: Record<ProviderName, () => Promise<Dialect>> = {
+  sqlite: async () => (await import('./engines/sqlite/dialect.js')).sqliteDialect,
+  sqlserver: async () => (await import('./engines/sqlserver/dialect.js')).sqlServerDialect,
+  postgres: async () => (await import('./engines/postgres/dialect.js')).postgresDialect,
+  mysql: async () => (await import('./engines/mysql/dialect.js')).mysqlDialect,
+};
+
+export function engineTypes(provider: ProviderName): EngineTypes {
+  return TYPES[provider];
+}
+
+export function allEngineTypes(): EngineTypes[] {
+  return Object.values(TYPES);
+}
+
+export function dialectFor(provider: ProviderName): Promise<Dialect> {
+  return DIALECTS[provider]();
 }

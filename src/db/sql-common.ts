@@ -58,8 +58,16 @@ export function perOperation(ops: Operation[], statements: (op: Operation) => st
   return ops.map((op) => ({ op, statements: statements(op) }));
 }
 
+/**
+ * The order EF Core's Down writes a migration's undoing in: what was created is dropped first (last created
+ * first), then the altered columns go back in the order Up altered them.
+ */
+export function downOrder<T extends Operation>(ops: T[]): T[] {
+  return [...ops.filter((op) => op.kind !== 'alterColumn').reverse(), ...ops.filter((op) => op.kind === 'alterColumn')];
+}
+
 export function reversed(ops: Operation[], statements: (op: Operation) => string[]): { op: Operation; statements: string[] }[] {
-  return [...ops].reverse().map((op) => ({ op, statements: statements(op) }));
+  return downOrder(ops).map((op) => ({ op, statements: statements(op) }));
 }
 
 /** A migration script as EF writes one: the statements in one transaction, a blank line between them. */

@@ -4,6 +4,7 @@
  * definition), `<id>_AddPasskeySupport.Designer.cs` and the updated model snapshot (the existing snapshot edited
  * with the C# parser: product version, the reshaped columns, the passkey entity and its relationship).
  */
+import { engineTypes } from '../db/registry.js';
 import { UserError } from '../core/errors.js';
 import path from 'node:path';
 import { render } from '../core/template.js';
@@ -38,7 +39,6 @@ export interface EfFiles {
 
 const BOM = '\uFEFF';
 const CLR_NAMES: Record<string, string> = { string: 'string', Guid: 'System.Guid', int: 'int', long: 'long' };
-const SIGN_COUNT: Record<ProviderName, string> = { sqlite: 'uint', sqlserver: 'long', postgres: 'long', mysql: 'long' };
 
 export async function efFiles(inputs: EfFilesInputs): Promise<EfFiles> {
   // Work on LF text; the snapshot and its designer keep the snapshot's own line endings.
@@ -236,7 +236,7 @@ async function updateSnapshot(inputs: EfFilesInputs): Promise<string> {
     ToTableArgs: `${str(create.table.name)}, ${create.table.schema ? str(create.table.schema) : '(string)null'}`,
     OwnedToTableArgs: create.table.schema ? `${str(create.table.name)}, ${str(create.table.schema)}` : str(create.table.name),
     UserEntity: userEntity,
-    SignCountClr: SIGN_COUNT[inputs.provider],
+    SignCountClr: engineTypes(inputs.provider).signCountClr,
     JsonColumnType: create.columns.find((c) => c.name === 'Data')!.type,
   };
   splices.push(insertSorted(text, definitions, passkeyEntity, render('ef/PasskeyEntity.cs.tmpl', values).trimEnd()));

@@ -10,10 +10,10 @@
  */
 import type { ClrType, ColumnInfo, CreateIndexOp, CreateTableOp, IdentityTableRole, Operation, ProviderName, TableRef, TableShape } from '../model/schema.js';
 
-import { boundedString, canonicalType, MIGRATION_NAME, passkeyTableOps, sameType } from '../model/passkey-table.js';
+import { boundedString, canonicalType, MIGRATION_NAME, passkeyTableOps, sameType } from '../db/passkey-table.js';
 
 export type { AlterColumnOp, ClrType, ColumnDef, CreateIndexOp, CreateTableOp, Operation } from '../model/schema.js';
-export { boundedString, canonicalType, compareShape, isPasskeyMigrationId, MIGRATION_NAME, passkeyTableOps, sameType, userKeyStoreType } from '../model/passkey-table.js';
+export { boundedString, canonicalType, compareShape, isPasskeyMigrationId, MIGRATION_NAME, passkeyTableOps, sameType, userKeyStoreType } from '../db/passkey-table.js';
 
 /** The EF Core version written to the history row when the project does not name a 10.x one. */
 export const BUILTIN_EF_VERSION = '10.0.15';

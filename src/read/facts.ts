@@ -4,10 +4,3 @@ import type { ProviderName } from '../model/schema.js';
 export type { IdentityTableRole, ProviderName } from '../model/schema.js';
 
 export type UiShape = 'identity-ui-default' | 'identity-ui-scaffolded' | 'mvc-controllers' | 'unknown';
-
-export const PROVIDER_LABELS: Record<ProviderName, string> = {
-  sqlite: 'SQLite',
-  sqlserver: 'SQL Server',
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL/MariaDB',
-};

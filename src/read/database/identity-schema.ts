@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
 import type { Dialect, TableRef } from '../../db/dialect.js';
-import { compareShape, passkeyTableOps } from '../../model/passkey-table.js';
+import { compareShape, passkeyTableOps } from '../../db/passkey-table.js';
 
 export type PasskeysTableState = 'present' | 'absent' | 'mismatch';
 

@@ -3,6 +3,7 @@
  * the user/role/key types, the DbContext (also in another project) with its table renames and schema, the EF
  * provider and the connection string it is given.
  */
+import { allEngineTypes } from '../../db/registry.js';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import {
@@ -62,13 +63,8 @@ export interface IdentityFacts {
 }
 
 const REGISTRATION = /\bAdd(?:Default)?Identity(?:Core)?\s*</;
-const PROVIDERS: Record<string, ProviderName> = {
-  UseSqlite: 'sqlite',
-  UseSqlServer: 'sqlserver',
-  UseNpgsql: 'postgres',
-  UseMySql: 'mysql',
-  UseMySQL: 'mysql',
-};
+/** EF Core provider methods, by the engine each selects. */
+const PROVIDERS: Record<string, ProviderName> = Object.fromEntries(allEngineTypes().flatMap((e) => e.providerCalls.map((call) => [call, e.provider])));
 
 export const DEFAULT_TABLES: Record<IdentityTableRole, string> = {
   users: 'AspNetUsers',

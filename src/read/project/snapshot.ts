@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ColumnInfo, TableRef } from '../../model/schema.js';
+import { engineTypes } from '../../db/registry.js';
 import { readText } from '../text.js';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
 import type { MigrationsFacts } from './migrations.js';
@@ -15,7 +16,6 @@ interface SnapshotInputs {
   identity: { tables: Record<IdentityTableRole, TableRef> };
 }
 
-const UNBOUNDED_STRING: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserver: 'nvarchar(max)', postgres: 'text', mysql: 'longtext' };
 
 export function snapshotColumns(facts: SnapshotInputs, provider: ProviderName): Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> {
   const wanted = { users: ['PhoneNumber'], userLogins: ['LoginProvider', 'ProviderKey'], userTokens: ['LoginProvider', 'Name'] } as const;
@@ -27,7 +27,7 @@ export function snapshotColumns(facts: SnapshotInputs, provider: ProviderName): 
     const block = blocks.find((b) => new RegExp(`\\.ToTable\\("${tableName}"`).test(b) && /b\.Property</.test(b));
     out[role] = columns.map((name) => {
       const property = block ? new RegExp(`b\\.Property<[^>]+>\\("${name}"\\)([^;]*);`).exec(block)?.[1] ?? '' : '';
-      const type = /HasColumnType\("([^"]+)"\)/.exec(property)?.[1] ?? UNBOUNDED_STRING[provider];
+      const type = /HasColumnType\("([^"]+)"\)/.exec(property)?.[1] ?? engineTypes(provider).unboundedString;
       const required = /IsRequired\(\)/.test(property) || role !== 'users';
       const maxLength = /HasMaxLength\((\d+)\)/.exec(property)?.[1];
       return { name, type, nullable: !required, default: null, modelMaxLength: maxLength ? Number(maxLength) : null };

@@ -1,9 +1,10 @@
+import { postgresTypes } from './types.js';
 import { sql, type Kysely } from 'kysely';
-import { UserError } from '../../core/errors.js';
-import { registerSecret } from '../../core/redact.js';
-import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
-import { ansiQuoting, createIndexSql, createTableSql, historyDeleteSql, historyInsertSql } from '../sql-common.js';
-import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
+import { UserError } from '../../../core/errors.js';
+import { registerSecret } from '../../../core/redact.js';
+import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../../dialect.js';
+import { ansiQuoting, createIndexSql, createTableSql, historyDeleteSql, historyInsertSql } from '../../sql-common.js';
+import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../../sql-common.js';
 
 const q = ansiQuoting(true);
 
@@ -72,7 +73,7 @@ const HISTORY_NAME = '__EFMigrationsHistory';
 
 export const postgresDialect: Dialect = {
   provider: 'postgres',
-  label: 'PostgreSQL',
+  label: postgresTypes.label,
   async target(connectionString) {
     const s = await settings(connectionString);
     return { provider: 'postgres', display: serverDisplay(s) };

@@ -2,36 +2,18 @@
  * The passkeys table as EF Core creates it for IdentityUserPasskey<TKey> on each engine, and how a table found in a
  * database is compared with it: shared by the read layer (detect) and the plan layer (the migration).
  */
-import type { ClrType, CreateIndexOp, CreateTableOp, IdentityTableRole, ProviderName, TableRef, TableShape } from './schema.js';
+import type { ClrType, CreateIndexOp, CreateTableOp, IdentityTableRole, ProviderName, TableRef, TableShape } from '../model/schema.js';
+import { engineTypes } from './registry.js';
 
 export const MIGRATION_NAME = 'AddPasskeySupport';
 
-const KEY_TYPES: Record<ProviderName, Record<string, string>> = {
-  sqlite: { string: 'TEXT', Guid: 'TEXT', int: 'INTEGER', long: 'INTEGER' },
-  sqlserver: { string: 'nvarchar(450)', Guid: 'uniqueidentifier', int: 'int', long: 'bigint' },
-  postgres: { string: 'text', Guid: 'uuid', int: 'integer', long: 'bigint' },
-  mysql: { string: 'varchar(255)', Guid: 'char(36)', int: 'int', long: 'bigint' },
-};
-
-const BINARY_1024: Record<ProviderName, string> = { sqlite: 'BLOB', sqlserver: 'varbinary(1024)', postgres: 'bytea', mysql: 'varbinary(1024)' };
-const JSON_TYPE: Record<ProviderName, string> = { sqlite: 'TEXT', sqlserver: 'nvarchar(max)', postgres: 'jsonb', mysql: 'json' };
-
 /** The store type of a bounded string column, as EF spells it for each provider. */
 export function boundedString(provider: ProviderName, length: number): string {
-  switch (provider) {
-    case 'sqlite':
-      return 'TEXT';
-    case 'sqlserver':
-      return `nvarchar(${length})`;
-    case 'postgres':
-      return `character varying(${length})`;
-    case 'mysql':
-      return `varchar(${length})`;
-  }
+  return engineTypes(provider).boundedString(length);
 }
 
 export function userKeyStoreType(provider: ProviderName, keyType: string): string {
-  const type = KEY_TYPES[provider][keyType];
+  const type = engineTypes(provider).userKey[keyType];
   if (!type) throw new Error(`unsupported user key type ${keyType}`);
   return type;
 }
@@ -44,9 +26,9 @@ export function passkeyTableOps(provider: ProviderName, keyType: string, tables:
       kind: 'createTable',
       table: passkeys,
       columns: [
-        { name: 'CredentialId', clrType: 'byte[]', type: BINARY_1024[provider], maxLength: 1024, nullable: false },
+        { name: 'CredentialId', clrType: 'byte[]', type: engineTypes(provider).binary1024, maxLength: 1024, nullable: false },
         { name: 'UserId', clrType: keyType as ClrType, type: userKeyStoreType(provider, keyType), nullable: false },
-        { name: 'Data', clrType: 'string', type: JSON_TYPE[provider], nullable: false },
+        { name: 'Data', clrType: 'string', type: engineTypes(provider).json, nullable: false },
       ],
       primaryKey: { name: `PK_${passkeys.name}`, columns: ['CredentialId'] },
       foreignKeys: [
@@ -73,9 +55,8 @@ export function compareShape(provider: ProviderName, shape: TableShape, [create,
       continue;
     }
     const haveType = canonicalType(provider, have.type);
-    // MariaDB reports json as longtext (with a json_valid check): the same EF type.
-    const jsonAlias = provider === 'mysql' && want.type === 'json' && haveType === 'longtext';
-    if (!sameType(haveType, want.type) && !jsonAlias) problems.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
+    const alias = engineTypes(provider).alias?.(want.type, haveType) ?? false;
+    if (!sameType(haveType, want.type) && !alias) problems.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
     if (have.nullable !== want.nullable) problems.push(`column ${want.name} is ${have.nullable ? '' : 'not '}nullable`);
   }
   for (const have of shape.columns) if (!create.columns.some((c) => c.name === have.name)) problems.push(`unexpected column ${have.name}`);
@@ -101,9 +82,7 @@ export function isPasskeyMigrationId(id: string): boolean {
 
 /** Engines report some types differently from how EF writes them (MariaDB: longtext for json, int(11) for int). */
 export function canonicalType(provider: ProviderName, type: string): string {
-  let t = type.trim();
-  if (provider === 'mysql') t = t.replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/i, '$1').toLowerCase();
-  return t;
+  return engineTypes(provider).canonicalType(type);
 }
 
 export function sameType(a: string, b: string): boolean {

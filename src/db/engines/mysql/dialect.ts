@@ -1,9 +1,10 @@
+import { mysqlTypes } from './types.js';
 import { sql, type Kysely } from 'kysely';
-import { UserError } from '../../core/errors.js';
-import { registerSecret } from '../../core/redact.js';
-import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
-import { createIndexSql, createTableSql, historyDeleteSql, historyInsertSql, type Quoting } from '../sql-common.js';
-import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
+import { UserError } from '../../../core/errors.js';
+import { registerSecret } from '../../../core/redact.js';
+import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../../dialect.js';
+import { createIndexSql, createTableSql, historyDeleteSql, historyInsertSql, type Quoting } from '../../sql-common.js';
+import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../../sql-common.js';
 
 const q: Quoting = {
   ident: (name) => `\`${name.replace(/`/g, '``')}\``,
@@ -30,7 +31,7 @@ async function settings(connectionString: string) {
 
 export const mysqlDialect: Dialect = {
   provider: 'mysql',
-  label: 'MySQL/MariaDB',
+  label: mysqlTypes.label,
   async target(connectionString) {
     const s = await settings(connectionString);
     return { provider: 'mysql', display: serverDisplay(s) };

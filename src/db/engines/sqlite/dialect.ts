@@ -1,10 +1,11 @@
+import { sqliteTypes } from './types.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { UserError } from '../../core/errors.js';
-import { lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../dialect.js';
-import { ansiQuoting, createIndexSql, historyDeleteSql, historyInsertSql, sleep } from '../sql-common.js';
-import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../sql-common.js';
+import { UserError } from '../../../core/errors.js';
+import { lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../../dialect.js';
+import { ansiQuoting, createIndexSql, historyDeleteSql, historyInsertSql, sleep } from '../../sql-common.js';
+import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../../sql-common.js';
 
 /**
  * Handles and statements stay referenced until the process ends: on Node 24, better-sqlite3 12 aborts the process
@@ -38,7 +39,7 @@ async function sqliteFile(connectionString: string, baseDir: string): Promise<st
 
 export const sqliteDialect: Dialect = {
   provider: 'sqlite',
-  label: 'SQLite',
+  label: sqliteTypes.label,
   transactionalDdl: true,
   quoteTable: (ref) => q.table(ref),
   async target(connectionString, baseDir) {

@@ -1,9 +1,10 @@
+import { sqlServerTypes } from './types.js';
 import { sql, type Kysely } from 'kysely';
-import { UserError } from '../../core/errors.js';
-import { registerSecret } from '../../core/redact.js';
-import { connectFailure, parseConnectionString, pick, type ColumnInfo, type Dialect, type OperationStatements, type TableRef, type TableShape } from '../dialect.js';
-import type { Operation } from '../../model/schema.js';
-import { createIndexSql, createTableSql, dropTableSql, historyDeleteSql, historyInsertSql, tooLongRows, transactionScript, type Quoting } from '../sql-common.js';
+import { UserError } from '../../../core/errors.js';
+import { registerSecret } from '../../../core/redact.js';
+import { connectFailure, parseConnectionString, pick, type ColumnInfo, type Dialect, type OperationStatements, type TableRef, type TableShape } from '../../dialect.js';
+import type { Operation } from '../../../model/schema.js';
+import { createIndexSql, createTableSql, downOrder, dropTableSql, historyDeleteSql, historyInsertSql, tooLongRows, transactionScript, type Quoting } from '../../sql-common.js';
 
 const q: Quoting = {
   ident: (name) => `[${name.replace(/]/g, ']]')}]`,
@@ -29,7 +30,7 @@ function alterColumnSql(table: TableRef, column: string, type: string, nullable:
 function statements(ops: Operation[], direction: 'up' | 'down'): OperationStatements[] {
   let variables = 0;
   const nextVar = () => (variables++ === 0 ? '@var' : `@var${variables - 1}`);
-  const list = direction === 'up' ? ops : [...ops].reverse();
+  const list = direction === 'up' ? ops : downOrder(ops);
   return list.map((op) => {
     switch (op.kind) {
       case 'createTable':
@@ -63,7 +64,7 @@ async function settings(connectionString: string) {
 
 export const sqlServerDialect: Dialect = {
   provider: 'sqlserver',
-  label: 'SQL Server',
+  label: sqlServerTypes.label,
   async target(connectionString) {
     const s = await settings(connectionString);
     return { provider: 'sqlserver', display: `${s.host}${s.instanceName ? `\\${s.instanceName}` : `:${s.port}`}/${s.database ?? ''}${s.user ? ` as ${s.user}` : ''}` };
