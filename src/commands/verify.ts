@@ -15,8 +15,8 @@ import { dialectFor } from '../db/registry.js';
 import { readProject, type ProjectFacts } from '../read/project/index.js';
 import { buildApp, startApp, stopStartedApps, type RunningApp } from '../verify/app-runner.js';
 import { findBrowser, openBrowser, type BrowserSession } from '../verify/browser.js';
-import { Flow, IDENTITY_PAGES, mvcProfile, runPasskeyFlow, type AppProfile } from '../verify/flows.js';
-import { accountRoute, manageTarget } from '../plan/ui/mvc.js';
+import { Flow, IDENTITY_PAGES, runPasskeyFlow, type AppProfile } from '../verify/flows.js';
+import { uiKind } from '../plan/ui/kinds.js';
 import { manageKindFor, uiKindFor } from '../plan/ui/index.js';
 
 export interface VerifyOptions {
@@ -37,9 +37,8 @@ export interface VerifyOptions {
 async function profileFor(facts: ProjectFacts): Promise<AppProfile> {
   const kind = uiKindFor(facts);
   const manage = manageKindFor(facts, kind).kind;
-  const login = kind === 'mvc' ? mvcProfile({ account: await accountRoute(facts), manage: '' }) : IDENTITY_PAGES;
-  const passkeysPath = manage === 'mvc' ? `${(await manageTarget(facts)).prefix}/Passkeys` : IDENTITY_PAGES.passkeysPath;
-  return { ...login, passkeysPath };
+  // The flow finds forms and fields on the app's own pages; the selectors of the templates' pages are not used.
+  return { ...IDENTITY_PAGES, ...(await uiKind(kind).signInPages(facts)), passkeysPath: await uiKind(manage).passkeysPath(facts) };
 }
 
 export function parseFields(pairs: string[] | undefined): Record<string, string> {

@@ -15,13 +15,8 @@ import { layoutChain, type ViewLocation } from '../../read/project/layouts.js';
 import { scriptIncludeEdit } from './markup-edit.js';
 import { indent, type UiContext } from './context.js';
 
-export { indent, type UiContext } from './context.js';
+export { indent, type UiContext, type UiPart } from './context.js';
 
-/** What a login or manage planner staged: its notes, and the pages that use the <passkey-submit> element. */
-export interface UiPart {
-  notes: string[];
-  elementPages: ViewLocation[];
-}
 
 export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree, ignorePostLogin = false): UiContext {
   // As MSBuild evaluated them (the SDK's defaults included: RootNamespace is the project name made an identifier).

@@ -4,10 +4,9 @@ import { UserError } from '../../core/errors.js';
 import type { ProjectFacts } from '../../read/project/index.js';
 import type { StagedTree } from '../tree.js';
 import { planCommonUi, uiContext } from './common.js';
-import { accountRoute, manageTarget, planMvcLogin, planMvcManage } from './mvc.js';
-import { IDENTITY_ROUTE_PREFIX, planRazorLogin, planRazorManage } from './razor-pages.js';
+import { isUiKind, UI_KINDS, uiKind, type UiKind } from './kinds.js';
 
-export type UiKind = 'razor' | 'mvc';
+export type { UiKind } from './kinds.js';
 
 export interface UiPlan {
   kind: UiKind;
@@ -17,27 +16,21 @@ export interface UiPlan {
 }
 
 export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
-  if (requested !== undefined && requested !== 'razor' && requested !== 'mvc') {
-    throw new UserError(`--ui must be razor or mvc, not "${requested}"`);
+  if (requested !== undefined && !isUiKind(requested)) {
+    throw new UserError(`--ui must be ${Object.keys(UI_KINDS).join(' or ')}, not "${requested}"`);
   }
   if (requested) return requested;
-  switch (facts.ui.shape) {
-    case 'identity-ui-default':
-    case 'identity-ui-scaffolded':
-      return 'razor';
-    case 'mvc-controllers':
-      return 'mvc';
-    default:
-      if (facts.ui.accountElsewhere) {
-        const where = path.relative(facts.located.root, facts.ui.accountElsewhere).split(path.sep).join('/');
-        throw new UserError(`the app signs users in with an AccountController in another project (${where}), a module passkey-migrate does not edit: it adds the passkey UI to the web project's own pages and controllers only`, {
-          hint: 'pass --skip-ui to upgrade the project and the database, then add the passkey button and manage pages to that module by hand (the Passkeys/*.cs files of a migrated sample show how)',
-        });
-      }
-      throw new UserError('cannot tell how the app signs users in: no Identity UI package, Areas/Identity/Pages or AccountController found', {
-        hint: 'pass --ui razor (Identity Razor Pages) or --ui mvc (account controller)',
-      });
+  const detected = Object.values(UI_KINDS).find((k) => k.detects(facts));
+  if (detected) return detected.name;
+  if (facts.ui.accountElsewhere) {
+    const where = path.relative(facts.located.root, facts.ui.accountElsewhere).split(path.sep).join('/');
+    throw new UserError(`the app signs users in with an AccountController in another project (${where}), a module passkey-migrate does not edit: it adds the passkey UI to the web project's own pages and controllers only`, {
+      hint: 'pass --skip-ui to upgrade the project and the database, then add the passkey button and manage pages to that module by hand (the Passkeys/*.cs files of a migrated sample show how)',
+    });
   }
+  throw new UserError('cannot tell how the app signs users in: no Identity UI package, Areas/Identity/Pages or AccountController found', {
+    hint: 'pass --ui razor (Identity Razor Pages) or --ui mvc (account controller)',
+  });
 }
 
 /** The app's own passkey support, which a second passkey sign-in would duplicate: refused unless --force-ui. */
@@ -57,10 +50,9 @@ export function refuseExistingPasskeys(facts: ProjectFacts, forceUi: boolean | u
 export function manageKindFor(facts: ProjectFacts, loginKind: UiKind, requested?: string): { kind: UiKind; note: string | null } {
   const { candidates, link } = facts.ui.manage;
   if (requested !== undefined) {
-    if (requested !== 'razor' && requested !== 'mvc') throw new UserError(`--manage-ui must be razor or mvc, not "${requested}"`);
-    if (requested === 'mvc' && !facts.ui.manageController && !facts.ui.mvc) {
-      throw new UserError('--manage-ui mvc needs a ManageController or an AccountController; none was found', { hint: 'use --manage-ui razor for the Identity account pages' });
-    }
+    if (!isUiKind(requested)) throw new UserError(`--manage-ui must be ${Object.keys(UI_KINDS).join(' or ')}, not "${requested}"`);
+    const problem = uiKind(requested).manageProblem(facts);
+    if (problem) throw new UserError(problem, { hint: 'use --manage-ui razor for the Identity account pages' });
     return { kind: requested, note: null };
   }
   const kinds = [...new Set(candidates.map((c) => c.kind))];
@@ -69,21 +61,22 @@ export function manageKindFor(facts: ProjectFacts, loginKind: UiKind, requested?
   const list = candidates.map((c) => c.description).join(' and ');
   if (link) {
     const chosen = candidates.find((c) => c.kind === link.kind)!;
-    return { kind: link.kind, note: `the app manages accounts in ${list}; passkeys go to ${chosen.description}, where the account menu links (${link.file}:${link.line}); --manage-ui ${link.kind === 'mvc' ? 'razor' : 'mvc'} chooses the other` };
+    const other = Object.keys(UI_KINDS).find((k) => k !== link.kind);
+    return { kind: link.kind, note: `the app manages accounts in ${list}; passkeys go to ${chosen.description}, where the account menu links (${link.file}:${link.line}); --manage-ui ${other} chooses the other` };
   }
-  return { kind: loginKind, note: `the app manages accounts in ${list} and its menu links to neither; passkeys go with the sign-in (${loginKind === 'mvc' ? 'MVC' : 'Identity pages'}); pass --manage-ui razor|mvc to choose` };
+  return { kind: loginKind, note: `the app manages accounts in ${list} and its menu links to neither; passkeys go with the sign-in (${uiKind(loginKind).description}); pass --manage-ui razor|mvc to choose` };
 }
 
 export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string; manageUi?: string; forceUi?: boolean; ignorePostLogin?: boolean } = {}): Promise<UiPlan> {
   refuseExistingPasskeys(facts, options.forceUi);
   const kind = uiKindFor(facts, options.ui);
   const manage = manageKindFor(facts, kind, options.manageUi);
-  if (kind === 'mvc' && !facts.ui.mvc) {
-    throw new UserError('--ui mvc needs an AccountController with views; none was found', { hint: 'use --ui razor for the Identity Razor Pages' });
-  }
-  const ctx = uiContext(facts, kind === 'mvc' ? await accountRoute(facts) : IDENTITY_ROUTE_PREFIX, tree, options.ignorePostLogin ?? false);
-  const login = kind === 'mvc' ? await planMvcLogin(ctx) : await planRazorLogin(ctx);
-  const managed = manage.kind === 'mvc' ? await planMvcManage(ctx, await manageTarget(facts)) : await planRazorManage(ctx);
-  const common = await planCommonUi(ctx, [...login.elementPages, ...managed.elementPages]);
-  return { kind, manageKind: manage.kind, notes: [...(manage.note ? [manage.note] : []), ...common.notes, ...login.notes, ...managed.notes] };
+  const login = uiKind(kind);
+  const problem = login.loginProblem(facts);
+  if (problem) throw new UserError(problem, { hint: 'use --ui razor for the Identity Razor Pages' });
+  const ctx = uiContext(facts, await login.routePrefix(facts), tree, options.ignorePostLogin ?? false);
+  const signIn = await login.planLogin(ctx);
+  const managed = await uiKind(manage.kind).planManage(ctx);
+  const common = await planCommonUi(ctx, [...signIn.elementPages, ...managed.elementPages]);
+  return { kind, manageKind: manage.kind, notes: [...(manage.note ? [manage.note] : []), ...common.notes, ...signIn.notes, ...managed.notes] };
 }

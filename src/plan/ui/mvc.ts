@@ -15,15 +15,8 @@ import { defaultSignIn, shareSignIn } from './sign-in-share.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { ViewLocation } from '../../read/project/layouts.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
+import type { UiKindPlanner } from './context.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
-
-export interface MvcRoutes {
-  /** the account controller's URL prefix, e.g. /Account or /Admin/Account */
-  account: string;
-  /** the controller that holds the passkey pages, and its URL prefix */
-  manageController: string;
-  manage: string;
-}
 
 async function routeOf(facts: ProjectFacts, file: string, controller: string, area: string | null): Promise<string | null> {
   const full = path.join(facts.msbuild.dir, file);
@@ -62,10 +55,6 @@ export async function manageTarget(facts: ProjectFacts): Promise<ManageTarget> {
   return { controller: 'Passkeys', file: null, area, prefix: `${area ? `/${area}` : ''}/Passkeys` };
 }
 
-export async function mvcRoutes(facts: ProjectFacts): Promise<MvcRoutes> {
-  const target = await manageTarget(facts);
-  return { account: await accountRoute(facts), manageController: target.controller, manage: target.prefix };
-}
 
 function viewsRootOf(dir: string, area: string | null): string {
   return area ? path.join(dir, 'Areas', area, 'Views') : path.join(dir, 'Views');
@@ -201,3 +190,20 @@ function controllerEdit(ctx: UiContext, file: string, text: string, root: Syntax
   }
   ctx.files.write(file, applyEdits(text, edits), reason);
 }
+
+/** An AccountController with views (and a ManageController where the app has one) as a UI kind. */
+export const mvcKind: UiKindPlanner = {
+  name: 'mvc',
+  description: 'MVC',
+  detects: (facts) => facts.ui.shape === 'mvc-controllers',
+  loginProblem: (facts) => (facts.ui.mvc ? null : '--ui mvc needs an AccountController with views; none was found'),
+  manageProblem: (facts) => (facts.ui.manageController || facts.ui.mvc ? null : '--manage-ui mvc needs a ManageController or an AccountController; none was found'),
+  routePrefix: accountRoute,
+  planLogin: planMvcLogin,
+  planManage: async (ctx) => planMvcManage(ctx, await manageTarget(ctx.facts)),
+  signInPages: async (facts) => {
+    const account = await accountRoute(facts);
+    return { registerPath: `${account}/Register`, loginPath: `${account}/Login` };
+  },
+  passkeysPath: async (facts) => `${(await manageTarget(facts)).prefix}/Passkeys`,
+};

@@ -13,6 +13,7 @@ import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { ViewLocation } from '../../read/project/layouts.js';
 import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
+import type { UiKindPlanner } from './context.js';
 import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
@@ -172,3 +173,17 @@ function handlerDefaults(): { SignIn: string; OnSucceeded: string } {
 function rel(ctx: UiContext, file: string): string {
   return path.relative(ctx.projectDir, file).split(path.sep).join('/');
 }
+
+/** Identity's Razor Pages (the Identity UI package's pages, or scaffolded ones) as a UI kind. */
+export const razorPagesKind: UiKindPlanner = {
+  name: 'razor',
+  description: 'Identity pages',
+  detects: (facts) => facts.ui.shape === 'identity-ui-default' || facts.ui.shape === 'identity-ui-scaffolded',
+  loginProblem: () => null,
+  manageProblem: () => null,
+  routePrefix: async () => IDENTITY_ROUTE_PREFIX,
+  planLogin: planRazorLogin,
+  planManage: planRazorManage,
+  signInPages: async () => ({ registerPath: `${IDENTITY_ROUTE_PREFIX}/Register`, loginPath: `${IDENTITY_ROUTE_PREFIX}/Login` }),
+  passkeysPath: async () => `${IDENTITY_ROUTE_PREFIX}/Manage/Passkeys`,
+};
