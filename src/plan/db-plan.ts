@@ -7,9 +7,9 @@ import type { ColumnInfo, Dialect, TableRef } from '../db/dialect.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { HISTORY_TABLE, readHistory } from '../read/database/identity-schema.js';
 import { snapshotColumns } from '../read/project/snapshot.js';
+import { efCoreVersion } from './ef-version.js';
 import type { ProviderName } from '../read/facts.js';
 import {
-  BUILTIN_EF_VERSION,
   compareShape,
   isPasskeyMigrationId,
   newMigrationId,
@@ -107,15 +107,9 @@ export function migrationIdFor(facts: ProjectFacts, appliedMigrations: string[])
   return facts.migrations?.migrations.find(isPasskeyMigrationId) ?? appliedMigrations.find(isPasskeyMigrationId) ?? newMigrationId();
 }
 
-/** The EF Core version that writes the history row: the project's EF Core 10+ package, else our built-in one. */
+/** The EF Core version that writes the history row (plan/ef-version.ts): the project's, else our built-in one. */
 export function productVersionFor(facts: ProjectFacts): string {
-  const versions = [facts.msbuild, ...facts.references]
-    .flatMap((p) => p.packages)
-    .filter((p) => /^Microsoft\.EntityFrameworkCore(\.|$)/i.test(p.id) && p.version && /^\d+\.\d+\.\d+/.test(p.version))
-    .map((p) => p.version!)
-    .filter((v) => Number(v.split('.')[0]) >= 10)
-    .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
-  return versions[0] ?? BUILTIN_EF_VERSION;
+  return efCoreVersion([facts.msbuild, ...facts.references].flatMap((p) => p.packages));
 }
 
 export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, 'appliedMigrations' | 'columns'>): Promise<MigrationDefinition> {

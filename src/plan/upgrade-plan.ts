@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ProjectFacts } from '../read/project/index.js';
-import { productVersionFor } from './db-plan.js';
+import { efCoreVersion } from './ef-version.js';
 import { planEfMigration } from './ef-migration-plan.js';
 import { planKeepColumns } from './keep-columns.js';
 import { planRetarget } from './retarget.js';
@@ -37,7 +37,9 @@ export interface UpgradePlan {
 
 /** The EF Core version after the upgrade: the version EF Core's packages are moved to, else the project's own. */
 export function efVersionAfter(facts: ProjectFacts, packages: PackageChange[]): string {
-  return packages.find((p) => /^Microsoft\.EntityFrameworkCore(\.|$)|^Microsoft\.AspNetCore\.Identity\.EntityFrameworkCore$/i.test(p.id))?.to ?? productVersionFor(facts);
+  // The project's packages as they will be: the planned versions over the current ones (plan/ef-version.ts).
+  const after = [facts.msbuild, ...facts.references].flatMap((p) => p.packages).map((p) => ({ id: p.id, version: packages.find((c) => c.id.toLowerCase() === p.id.toLowerCase())?.to ?? p.version }));
+  return efCoreVersion([...after, ...packages.map((c) => ({ id: c.id, version: c.to }))]);
 }
 
 export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options: UpgradeOptions): Promise<UpgradePlan> {
