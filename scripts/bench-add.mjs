@@ -48,30 +48,46 @@ function report(label, times, target) {
 console.log(`node ${process.version}, ${os.cpus().length} cores\n`);
 
 // The floor: starting Node itself.
-const floor = report('node -e 0 (the floor)', Array.from({ length: runs }, () => time(process.execPath, ['-e', '0'], { expect: 0 })));
+const floor = report(
+  'node -e 0 (the floor)',
+  Array.from({ length: runs }, () => time(process.execPath, ['-e', '0'], { expect: 0 })),
+);
 
 const pending = fixtureCopy();
 time(process.execPath, [bin, 'add', '--check', '--project', pending], { expect: 2 });
-const checkPending = report('passkey-migrate add --check (pending, exit 2)', Array.from({ length: runs }, () => time(process.execPath, [bin, 'add', '--check', '--project', pending], { expect: 2 })), 500);
+const checkPending = report(
+  'passkey-migrate add --check (pending, exit 2)',
+  Array.from({ length: runs }, () => time(process.execPath, [bin, 'add', '--check', '--project', pending], { expect: 2 })),
+  500,
+);
 
 // Cold: every run with an empty cache folder (the first run on a machine, or after the project files changed).
 const coldRuns = Math.max(3, Math.ceil(runs / 3));
 const cold = (label, dir, expect) =>
-  report(label, Array.from({ length: coldRuns }, () => {
-    const cache = mkdtempSync(path.join(os.tmpdir(), 'pkm-bench-cache-'));
-    scratch.push(cache);
-    return time(process.execPath, [bin, 'add', '--check', '--project', dir], { expect, env: { ...process.env, PASSKEY_MIGRATE_CACHE: cache } });
-  }));
+  report(
+    label,
+    Array.from({ length: coldRuns }, () => {
+      const cache = mkdtempSync(path.join(os.tmpdir(), 'pkm-bench-cache-'));
+      scratch.push(cache);
+      return time(process.execPath, [bin, 'add', '--check', '--project', dir], { expect, env: { ...process.env, PASSKEY_MIGRATE_CACHE: cache } });
+    }),
+  );
 cold('passkey-migrate add --check (pending, cold cache)', pending, 2);
 
 const migrated = fixtureCopy();
 time(process.execPath, [bin, 'add', '--yes', '--project', migrated], { expect: 0 });
 time(process.execPath, [bin, 'add', '--check', '--project', migrated], { expect: 0 }); // the first check keeps its answer
-const checkDone = report('passkey-migrate add --check (migrated, exit 0)', Array.from({ length: runs }, () => time(process.execPath, [bin, 'add', '--check', '--project', migrated], { expect: 0 })), 500);
+const checkDone = report(
+  'passkey-migrate add --check (migrated, exit 0)',
+  Array.from({ length: runs }, () => time(process.execPath, [bin, 'add', '--check', '--project', migrated], { expect: 0 })),
+  500,
+);
 cold('passkey-migrate add --check (migrated, cold cache)', migrated, 0);
 const checkFull = report(
   'passkey-migrate add --check (migrated, check cache off)',
-  Array.from({ length: runs }, () => time(process.execPath, [bin, 'add', '--check', '--project', migrated], { expect: 0, env: { ...process.env, PASSKEY_MIGRATE_NO_CHECK_CACHE: '1' } })),
+  Array.from({ length: runs }, () =>
+    time(process.execPath, [bin, 'add', '--check', '--project', migrated], { expect: 0, env: { ...process.env, PASSKEY_MIGRATE_NO_CHECK_CACHE: '1' } }),
+  ),
 );
 
 // The .NET side: EF's own CI check on the same (migrated) app. The first run restores and builds.
@@ -79,8 +95,14 @@ const ef = ['tool', 'run', 'dotnet-ef', '--', 'migrations', 'has-pending-model-c
 const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' };
 time('dotnet', ['build', migrated, '-nologo', '-v', 'q'], { cwd: root, env, expect: 0 });
 const efRuns = Math.max(3, Math.ceil(runs / 3));
-const efBuild = report('dotnet ef migrations has-pending-model-changes', Array.from({ length: efRuns }, () => time('dotnet', ef, { cwd: root, env, expect: 0 })));
-const efNoBuild = report('dotnet ef migrations has-pending-model-changes --no-build', Array.from({ length: efRuns }, () => time('dotnet', [...ef, '--no-build'], { cwd: root, env, expect: 0 })));
+const efBuild = report(
+  'dotnet ef migrations has-pending-model-changes',
+  Array.from({ length: efRuns }, () => time('dotnet', ef, { cwd: root, env, expect: 0 })),
+);
+const efNoBuild = report(
+  'dotnet ef migrations has-pending-model-changes --no-build',
+  Array.from({ length: efRuns }, () => time('dotnet', [...ef, '--no-build'], { cwd: root, env, expect: 0 })),
+);
 
 const apply = report(
   'passkey-migrate add --yes (fresh copy, no build)',
@@ -93,7 +115,9 @@ const applyOffline = report(
   3000,
 );
 
-console.log(`\nadd --check (warm) is ${(efBuild / checkDone).toFixed(1)}x faster than has-pending-model-changes (goal >= 20x), ${(efNoBuild / checkDone).toFixed(1)}x faster than its --no-build (goal >= 10x), ${(checkDone / floor).toFixed(1)}x node -e 0 (goal <= 3x)`);
+console.log(
+  `\nadd --check (warm) is ${(efBuild / checkDone).toFixed(1)}x faster than has-pending-model-changes (goal >= 20x), ${(efNoBuild / checkDone).toFixed(1)}x faster than its --no-build (goal >= 10x), ${(checkDone / floor).toFixed(1)}x node -e 0 (goal <= 3x)`,
+);
 console.log(`without the check cache (the full check, warm SDK and NuGet caches): ${(efBuild / checkFull).toFixed(1)}x / ${(efNoBuild / checkFull).toFixed(1)}x`);
 void checkPending;
 void apply;

@@ -4,7 +4,7 @@
 // Each measured run gets a fresh copy of the seeded database. Usage: npm run bench:db [-- --users 10,1000000 --runs 3]
 // Needs the services of scripts/services.sh (started here) and the .NET SDK with dotnet-ef (scripts/setup.sh).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +61,9 @@ const results = [];
     const seeded = path.join(app.dir, `seed-${users}.db`);
     const db = new Database(seeded);
     db.exec(script);
-    const insert = db.prepare(`INSERT INTO AspNetUsers (Id, UserName, NormalizedUserName, Email, NormalizedEmail, EmailConfirmed, PhoneNumber, PhoneNumberConfirmed, TwoFactorEnabled, LockoutEnabled, AccessFailedCount) VALUES (?, ?, ?, ?, ?, 1, ?, 0, 0, 1, 0)`);
+    const insert = db.prepare(
+      `INSERT INTO AspNetUsers (Id, UserName, NormalizedUserName, Email, NormalizedEmail, EmailConfirmed, PhoneNumber, PhoneNumberConfirmed, TwoFactorEnabled, LockoutEnabled, AccessFailedCount) VALUES (?, ?, ?, ?, ?, 1, ?, 0, 0, 1, 0)`,
+    );
     db.transaction(() => {
       for (let i = 0; i < users; i++) insert.run(`u-${i}`, `user${i}@example.test`, `USER${i}@EXAMPLE.TEST`, `user${i}@example.test`, `USER${i}@EXAMPLE.TEST`, `+1 555 ${i}`);
     })();
@@ -96,9 +98,12 @@ const results = [];
     await admin(`drop database if exists ${seed} with (force)`);
     await admin(`create database ${seed}`);
     await admin(script, seed);
-    await admin(`insert into auth."AspNetUsers" ("Id", "UserName", "NormalizedUserName", "Email", "NormalizedEmail", "EmailConfirmed", "PhoneNumber", "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount")
+    await admin(
+      `insert into auth."AspNetUsers" ("Id", "UserName", "NormalizedUserName", "Email", "NormalizedEmail", "EmailConfirmed", "PhoneNumber", "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount")
                  select gen_random_uuid(), 'user' || i || '@example.test', 'USER' || i || '@EXAMPLE.TEST', 'user' || i || '@example.test', 'USER' || i || '@EXAMPLE.TEST', true, '+1 555 ' || i, false, false, true, 0
-                 from generate_series(1, ${users}) as i`, seed);
+                 from generate_series(1, ${users}) as i`,
+      seed,
+    );
     await admin('vacuum analyze', seed);
     const oursMs = [];
     const efMs = [];
@@ -109,7 +114,16 @@ const results = [];
         await admin(`create database ${copy} template ${seed}`);
         const connection = `${env.PKM_PG};Database=${copy}`;
         if (who === 'ours') oursMs.push(time(() => ours(['db', 'update', '--project', app.dir, '--connection', connection])));
-        else efMs.push(time(() => execFileSync('dotnet', ['tool', 'run', 'dotnet-ef', '--', 'database', 'update', '--no-build', '--project', app.dir], { cwd: root, env: { ...env, ConnectionStrings__Crm: connection }, stdio: 'pipe' })));
+        else
+          efMs.push(
+            time(() =>
+              execFileSync('dotnet', ['tool', 'run', 'dotnet-ef', '--', 'database', 'update', '--no-build', '--project', app.dir], {
+                cwd: root,
+                env: { ...env, ConnectionStrings__Crm: connection },
+                stdio: 'pipe',
+              }),
+            ),
+          );
         rmSync(path.join(app.dir, '.passkey-migrate'), { recursive: true, force: true });
         await admin(`drop database ${copy} with (force)`);
       }
@@ -123,5 +137,7 @@ const results = [];
 console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${runs} runs, each on a fresh copy\n`);
 console.log('engine       users      passkey-migrate db update   dotnet ef database update   ratio (ef / ours)');
 for (const r of results) {
-  console.log(`${r.engine.padEnd(12)} ${String(r.users).padStart(9)}   ${r.ours.toFixed(0).padStart(10)} ms               ${r.ef.toFixed(0).padStart(10)} ms               ${(r.ef / r.ours).toFixed(1)}x`);
+  console.log(
+    `${r.engine.padEnd(12)} ${String(r.users).padStart(9)}   ${r.ours.toFixed(0).padStart(10)} ms               ${r.ef.toFixed(0).padStart(10)} ms               ${(r.ef / r.ours).toFixed(1)}x`,
+  );
 }

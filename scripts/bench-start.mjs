@@ -33,7 +33,9 @@ function measure(label, args, target) {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const verdict = median < target ? 'ok' : 'OVER TARGET';
-  console.log(`${label.padEnd(36)} median ${median.toFixed(0).padStart(5)} ms  (min ${times[0].toFixed(0)}, max ${times.at(-1).toFixed(0)}, ${runs} runs)  target < ${target} ms  ${verdict}`);
+  console.log(
+    `${label.padEnd(36)} median ${median.toFixed(0).padStart(5)} ms  (min ${times[0].toFixed(0)}, max ${times.at(-1).toFixed(0)}, ${runs} runs)  target < ${target} ms  ${verdict}`,
+  );
 }
 
 console.log(`node ${process.version}, ${os.cpus().length} cores\n`);
@@ -45,7 +47,9 @@ console.log(`node ${process.version}, ${os.cpus().length} cores\n`);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
-  console.log(`${'node -e 0 (the floor)'.padEnd(36)} median ${times[Math.floor(times.length / 2)].toFixed(0).padStart(5)} ms  (min ${times[0].toFixed(0)}, max ${times.at(-1).toFixed(0)}, ${runs} runs)`);
+  console.log(
+    `${'node -e 0 (the floor)'.padEnd(36)} median ${times[Math.floor(times.length / 2)].toFixed(0).padStart(5)} ms  (min ${times[0].toFixed(0)}, max ${times.at(-1).toFixed(0)}, ${runs} runs)`,
+  );
 }
 measure('passkey-migrate --help', ['--help'], 150);
 measure('passkey-migrate detect (SQLite)', ['detect', '--project', scratch], 300);

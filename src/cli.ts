@@ -57,14 +57,13 @@ Examples:
 Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check).`,
     );
 
-  const run = (load: () => Promise<(options: any, out: Output) => Promise<number>>) =>
-    async (options: GlobalOptions & Record<string, unknown>) => {
-      verbose = options.verbose ?? false;
-      const out = new Output({ json: options.json, verbose, color: options.color === false ? false : undefined });
-      await out.init();
-      const command = await load();
-      exitCode = await command(options, out);
-    };
+  const run = (load: () => Promise<(options: any, out: Output) => Promise<number>>) => async (options: GlobalOptions & Record<string, unknown>) => {
+    verbose = options.verbose ?? false;
+    const out = new Output({ json: options.json, verbose, color: options.color === false ? false : undefined });
+    await out.init();
+    const command = await load();
+    exitCode = await command(options, out);
+  };
 
   const common = (command: Command) =>
     command
@@ -79,11 +78,14 @@ Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check
     .option('--skip-db', 'do not connect to the database')
     .option('--build', 'also build the app as it is and ask EF whether its model agrees with its migrations (seconds)')
     .addOption(connectTimeoutOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ passkey-migrate detect
   $ passkey-migrate detect --project MyApp.sln --json
-  $ passkey-migrate detect --connection "Host=db;Database=app;Username=app;Password=..."`)
+  $ passkey-migrate detect --connection "Host=db;Database=app;Username=app;Password=..."`,
+    )
     .action(run(async () => (await import('./commands/detect.js')).detect));
 
   common(program.command('add'))
@@ -107,12 +109,15 @@ Examples:
     .option('--connection <string>', 'use this connection string instead of the app configuration')
     .addOption(lockTimeoutOption())
     .addOption(connectTimeoutOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ passkey-migrate add                 show the plan, ask, apply
   $ passkey-migrate add --dry-run       the plan with diffs and SQL
   $ passkey-migrate add --check         for CI: exit 2 while anything is pending
-  $ passkey-migrate add --yes --on-conflict skip`)
+  $ passkey-migrate add --yes --on-conflict skip`,
+    )
     .action(
       run(async () => async (options: any, out: Output) => {
         // The CI gate answers from the last check when nothing it read changed (commands/check-cache.ts).
@@ -149,9 +154,9 @@ Examples:
     .addOption(new Option('--port <n>', 'the port to run the app on (default: a free one)').argParser(wholeNumber('a port', 1, 65535)))
     .option('--no-build', 'use the existing build')
     .option('--screenshots <dir>', 'where to save screenshots on failure (default: a folder in the system temp folder)')
-    .option('--launch-profile <name>', 'run the app with this launch profile\'s variables (default: the one dotnet run picks)')
-    .option('--environment <name>', 'the ASP.NET Core environment to run the app in (default: the launch profile\'s, else Development)')
-    .option('--register-field <name=value...>', 'a value for a field of the app\'s register form (repeatable)')
+    .option('--launch-profile <name>', "run the app with this launch profile's variables (default: the one dotnet run picks)")
+    .option('--environment <name>', "the ASP.NET Core environment to run the app in (default: the launch profile's, else Development)")
+    .option('--register-field <name=value...>', "a value for a field of the app's register form (repeatable)")
     .option('--capture <dir>', 'also save screenshots of the login and passkey pages as users see them')
     .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(wholeNumber('milliseconds', 1, 3_600_000)).default(30000))
     .action(run(async () => (await import('./commands/verify.js')).verify));
@@ -164,14 +169,17 @@ Examples:
     .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are (model configuration in the DbContext)')
     .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
     .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ passkey-migrate upgrade --dry-run
   $ passkey-migrate upgrade
-  $ passkey-migrate upgrade --aspnet-version 10.0.15 --keep-existing-columns`)
+  $ passkey-migrate upgrade --aspnet-version 10.0.15 --keep-existing-columns`,
+    )
     .action(run(async () => (await import('./commands/upgrade.js')).upgrade));
 
-  const db = program.command('db').description('the AddPasskeySupport migration on the app\'s database');
+  const db = program.command('db').description("the AddPasskeySupport migration on the app's database");
   const dbOptions = (command: Command) =>
     common(command)
       .option('--connection <string>', 'use this connection string instead of the app configuration')
@@ -186,21 +194,27 @@ Examples:
     .option('--script', 'print the SQL for the provider without connecting')
     .option('--idempotent', 'with --script: guard every statement with the history check, as EF does')
     .option('--keep-existing-columns', 'only add the passkeys table; leave every existing column as it is')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ passkey-migrate db update
   $ passkey-migrate db update --check
   $ passkey-migrate db update --script --idempotent > add-passkeys.sql
-  $ passkey-migrate db update --keep-existing-columns --connection "Host=db;Database=app;Username=app;Password=..."`)
+  $ passkey-migrate db update --keep-existing-columns --connection "Host=db;Database=app;Username=app;Password=..."`,
+    )
     .action(run(async () => (await import('./commands/db-update.js')).dbUpdate));
 
   dbOptions(db.command('rollback'))
     .description('undo exactly what AddPasskeySupport did (refuses while passkeys exist, unless --force)')
     .option('--force', 'roll back even when users have passkeys (they are deleted)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ passkey-migrate db rollback
-  $ passkey-migrate db rollback --force`)
+  $ passkey-migrate db rollback --force`,
+    )
     .action(run(async () => (await import('./commands/db-rollback.js')).dbRollback));
 
   const json = argv.includes('--json');
@@ -210,7 +224,8 @@ Examples:
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage errors were already printed by commander.
-      if (error.exitCode !== 0 && json) new Output({ json: true }).document({ command: commandName(argv), status: 'error', error: { message: error.message.replace(/^error: /, ''), code: 'usage' } });
+      if (error.exitCode !== 0 && json)
+        new Output({ json: true }).document({ command: commandName(argv), status: 'error', error: { message: error.message.replace(/^error: /, ''), code: 'usage' } });
       return error.exitCode === 0 ? 0 : 1;
     }
     const out = new Output({ verbose, json });
@@ -233,5 +248,5 @@ Examples:
 /** The command named on the command line ("db update" for the db subcommands), for error documents. */
 function commandName(argv: string[]): string {
   const words = argv.slice(2).filter((a) => !a.startsWith('-'));
-  return words[0] === 'db' && words[1] ? `db ${words[1]}` : words[0] ?? 'passkey-migrate';
+  return words[0] === 'db' && words[1] ? `db ${words[1]}` : (words[0] ?? 'passkey-migrate');
 }

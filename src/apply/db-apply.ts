@@ -115,7 +115,9 @@ async function runStep(tx: Kysely<any>, db: Kysely<any>, dialect: Dialect, step:
 
 function refuseBlocked(plan: DbPlan): void {
   if (plan.status === 'blocked') {
-    throw new UserError(`the database cannot be migrated as it is: ${plan.blockers.join('; ')}; nothing was changed`, { hint: 'fix it by hand (or pass --skip-db), then run again' });
+    throw new UserError(`the database cannot be migrated as it is: ${plan.blockers.join('; ')}; nothing was changed`, {
+      hint: 'fix it by hand (or pass --skip-db), then run again',
+    });
   }
 }
 
@@ -135,24 +137,24 @@ export async function applyDatabase(db: Kysely<any>, dialect: Dialect, inputs: D
     });
   try {
     const result = await dialect.withMigrationLock(db, { timeoutMs: inputs.lockTimeoutMs, history: HISTORY }, async (tx) => {
-    faultPoint('locked');
-    const plan = await explained(dialect, db, 'read the database', () => planDatabase(tx, dialect, inputs));
-    refuseBlocked(plan);
-    if (plan.status === 'up-to-date') {
+      faultPoint('locked');
+      const plan = await explained(dialect, db, 'read the database', () => planDatabase(tx, dialect, inputs));
+      refuseBlocked(plan);
+      if (plan.status === 'up-to-date') {
+        await inputs.whileLocked?.(plan);
+        return { status: 'up-to-date' as const, plan };
+      }
+      await guard(tx, dialect, plan, inputs);
+      await record(plan.definition);
+      faultPoint('journal');
+      for (const step of plan.steps) {
+        await runStep(tx, db, dialect, step, inputs);
+        faultPoint(step.kind);
+        await inputs.between?.();
+      }
       await inputs.whileLocked?.(plan);
-      return { status: 'up-to-date' as const, plan };
-    }
-    await guard(tx, dialect, plan, inputs);
-    await record(plan.definition);
-    faultPoint('journal');
-    for (const step of plan.steps) {
-      await runStep(tx, db, dialect, step, inputs);
-      faultPoint(step.kind);
-      await inputs.between?.();
-    }
-    await inputs.whileLocked?.(plan);
-    faultPoint('beforeCommit');
-    return { status: 'applied' as const, plan };
+      faultPoint('beforeCommit');
+      return { status: 'applied' as const, plan };
     });
     return { ...result, createdHistory };
   } catch (error) {

@@ -230,4 +230,3 @@ export async function applyFileChanges(changes: FileChange[], options: { stopAt:
   preflightWrites(changes, options.display);
   (await writeFiles(changes, { stopAt: options.stopAt, display: options.display })).commit();
 }
-

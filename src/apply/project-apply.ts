@@ -89,7 +89,10 @@ export async function applyProject(inputs: ProjectApplyInputs): Promise<{ db: Ap
       if (failures.length) throw couldNotRestore(error, failures);
       removeAddJournal(projectDir);
       if (d && stepsRan && !d.dialect.transactionalDdl && error instanceof UserError) {
-        throw new UserError(`${error.message.replace(/; nothing (was )?changed$/, '')}; the files are as before, but ${d.dialect.label} commits each schema change at once, so the database may be part-way (run add again to finish, or db rollback to undo it)`, { hint: error.hint, exitCode: error.exitCode, cause: error });
+        throw new UserError(
+          `${error.message.replace(/; nothing (was )?changed$/, '')}; the files are as before, but ${d.dialect.label} commits each schema change at once, so the database may be part-way (run add again to finish, or db rollback to undo it)`,
+          { hint: error.hint, exitCode: error.exitCode, cause: error },
+        );
       }
       throw error;
     }

@@ -30,13 +30,20 @@ export function keepSqliteBytes(dbFile: string, copyDir: string, id: string): { 
 /** Schema and every row, in a fixed order. */
 function contentDigest(db: import('better-sqlite3').Database): string {
   const hash = createHash('sha256');
-  const objects = db.prepare("select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name").all() as { type: string; name: string; sql: string | null }[];
+  const objects = db.prepare("select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name").all() as {
+    type: string;
+    name: string;
+    sql: string | null;
+  }[];
   for (const o of objects) {
     hash.update(JSON.stringify(o));
     if (o.type !== 'table') continue;
     const quoted = `"${o.name.replace(/"/g, '""')}"`;
     const columns = (db.prepare(`pragma table_info(${quoted})`).all() as { name: string }[]).map((c) => `"${c.name.replace(/"/g, '""')}"`);
-    const rows = db.prepare(`select * from ${quoted} order by ${columns.join(', ') || 'rowid'}`).raw().all();
+    const rows = db
+      .prepare(`select * from ${quoted} order by ${columns.join(', ') || 'rowid'}`)
+      .raw()
+      .all();
     for (const row of rows) hash.update(JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? `b:${v.toString('hex')}` : typeof v === 'bigint' ? `n:${v}` : v)));
   }
   hash.update(String(db.pragma('user_version', { simple: true })));

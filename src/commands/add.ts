@@ -64,12 +64,20 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
       return now !== f.before && now !== f.after;
     });
     if (edited.length) {
-      throw new UserError(`${edited.map((f) => rel(f.path)).join(', ')} ${edited.length === 1 ? 'was' : 'were'} edited after the interrupted ${interrupted.command} started; passkey-migrate will not overwrite ${edited.length === 1 ? 'it' : 'them'}`, {
-        hint: 'restore them, or remove .passkey-migrate/add.json and run add again',
-      });
+      throw new UserError(
+        `${edited.map((f) => rel(f.path)).join(', ')} ${edited.length === 1 ? 'was' : 'were'} edited after the interrupted ${interrupted.command} started; passkey-migrate will not overwrite ${edited.length === 1 ? 'it' : 'them'}`,
+        {
+          hint: 'restore them, or remove .passkey-migrate/add.json and run add again',
+        },
+      );
     }
     if (options.check || options.dryRun) {
-      return report(out, options, { status: 'pending', files: interrupted.files.map((f) => ({ path: rel(f.path), action: 'finish', reason: `interrupted ${interrupted.command}` })), db: null, notes: [`an earlier ${interrupted.command} was interrupted; run add --yes to finish it`] });
+      return report(out, options, {
+        status: 'pending',
+        files: interrupted.files.map((f) => ({ path: rel(f.path), action: 'finish', reason: `interrupted ${interrupted.command}` })),
+        db: null,
+        notes: [`an earlier ${interrupted.command} was interrupted; run add --yes to finish it`],
+      });
     }
     out.info(`an earlier ${interrupted.command} was interrupted (${interrupted.startedAt}); finishing it from its journal`);
     if (!(await confirmOrRefuse(options.yes, 'Finish the interrupted run?', out))) return ExitCode.ok;
@@ -104,7 +112,7 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
       startedAt: new Date().toISOString(),
       migrationId: plan.migrationId ?? db?.definition.id ?? null,
       productVersion: plan.productVersion,
-      dbJournalDir: options.skipDb ? null : facts.migrations?.projectDir ?? projectDir,
+      dbJournalDir: options.skipDb ? null : (facts.migrations?.projectDir ?? projectDir),
       keepExistingColumns: options.keepExistingColumns ?? false,
       files: changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
       createdTables: missingTables,
@@ -124,14 +132,18 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
       migrationId: journal.migrationId,
       files: journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'create' : 'update', reason: '' })),
       packages: plan?.packages ?? [],
-      database: result ? { status: result.status, migrationId: result.plan.definition.id, steps: result.plan.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) } : null,
+      database: result
+        ? { status: result.status, migrationId: result.plan.definition.id, steps: result.plan.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) }
+        : null,
       notes: plan?.notes ?? [],
     });
     return ExitCode.ok;
   }
   // The database journal (.passkey-migrate/db) is ours; the count is of the app's files.
   const written = journal.files.filter((f) => !rel(f.path).split('/').includes('.passkey-migrate')).length;
-  out.line(`${out.style('ok', 'done')}: ${written} file${written === 1 ? '' : 's'} written${result?.status === 'applied' ? `, ${journal.migrationId} applied to the database` : ''}.`);
+  out.line(
+    `${out.style('ok', 'done')}: ${written} file${written === 1 ? '' : 's'} written${result?.status === 'applied' ? `, ${journal.migrationId} applied to the database` : ''}.`,
+  );
   out.line('Next:');
   out.line(`  passkey-migrate verify${options.project ? ` --project ${options.project}` : ''}   (build, run, and sign in with a passkey in Chromium)`);
   out.line('  git add -A && git commit -m "Add passkey sign-in (ASP.NET Core Identity schema Version3, AddPasskeySupport)"');
@@ -184,7 +196,10 @@ async function applyWithDatabase(facts: ProjectFacts, options: AddOptions, journ
 async function requireCleanBuild(facts: ProjectFacts, out: Output): Promise<void> {
   const health = await out.during('building the app as it is (--require-clean-build)', () => checkAppHealth(facts));
   if (!health.build.ok) {
-    throw new UserError(`--require-clean-build: the app does not build before passkey-migrate touches it (${health.build.errors} error${health.build.errors === 1 ? '' : 's'}; first: ${health.build.first})`, { hint: 'fix the build first; nothing was changed' });
+    throw new UserError(
+      `--require-clean-build: the app does not build before passkey-migrate touches it (${health.build.errors} error${health.build.errors === 1 ? '' : 's'}; first: ${health.build.first})`,
+      { hint: 'fix the build first; nothing was changed' },
+    );
   }
   if ('pendingChanges' in health.efModel && health.efModel.pendingChanges) {
     throw new UserError('--require-clean-build: EF Core reports model changes that no migration has (the model snapshot is stale) before passkey-migrate touches the app', {
@@ -242,13 +257,20 @@ function report(
       command: 'add',
       status: r.status,
       files: r.files,
-      database: r.db ? { status: r.db.status, migrationId: r.db.definition.id, steps: r.db.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) } : null,
+      database: r.db
+        ? { status: r.db.status, migrationId: r.db.definition.id, steps: r.db.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) }
+        : null,
       notes: r.notes,
     });
   } else if (r.status === 'up-to-date') {
     out.line(`${out.style('ok', 'nothing to do')}: ${r.facts?.msbuild.name ?? 'the app'} already has passkeys${options.skipDb ? ' (database not checked: --skip-db)' : ''}`);
   } else if (options.check) {
-    out.line(out.style('warn', `pending: ${r.files.length} file${r.files.length === 1 ? '' : 's'}${r.db?.status === 'pending' ? ` and ${r.db.steps.length} database step${r.db.steps.length === 1 ? '' : 's'}` : ''}`));
+    out.line(
+      out.style(
+        'warn',
+        `pending: ${r.files.length} file${r.files.length === 1 ? '' : 's'}${r.db?.status === 'pending' ? ` and ${r.db.steps.length} database step${r.db.steps.length === 1 ? '' : 's'}` : ''}`,
+      ),
+    );
   }
   if (r.status === 'up-to-date') return ExitCode.ok;
   return options.check ? ExitCode.pending : ExitCode.ok;

@@ -43,7 +43,8 @@ interface Entry {
 }
 
 /** The environment a check depends on: MSBuild's and NuGet's variables, ASP.NET Core's configuration, our own. */
-const ENV = /^(MSBUILD|DOTNET_|NUGET|ASPNETCORE_|CONNECTIONSTRINGS(__|:)|PASSKEY_MIGRATE_|XDG_|Configuration$|Platform$|TargetFramework$|HOME$|USERPROFILE$|APPDATA$|LOCALAPPDATA$|PATH$|NO_COLOR$|FORCE_COLOR$|TERM$|CI$)/i;
+const ENV =
+  /^(MSBUILD|DOTNET_|NUGET|ASPNETCORE_|CONNECTIONSTRINGS(__|:)|PASSKEY_MIGRATE_|XDG_|Configuration$|Platform$|TargetFramework$|HOME$|USERPROFILE$|APPDATA$|LOCALAPPDATA$|PATH$|NO_COLOR$|FORCE_COLOR$|TERM$|CI$)/i;
 
 /** The tables add creates when missing (commands/add.ts): whether each exists is part of the plan. */
 const BOOKKEEPING = ['__EFMigrationsHistory', '__EFMigrationsLock'];
@@ -164,11 +165,7 @@ function writeEntry(file: string, entry: Entry): void {
  * `add --check` through the cache: the kept answer when nothing it depends on changed, else the full check
  * (`full`), recorded and kept for the next run. PASSKEY_MIGRATE_NO_CHECK_CACHE=1 turns the cache off.
  */
-export async function checkWithCache(
-  options: AddOptions,
-  out: Output,
-  full: (observe: (seen: CheckObservation) => void) => Promise<number>,
-): Promise<number> {
+export async function checkWithCache(options: AddOptions, out: Output, full: (observe: (seen: CheckObservation) => void) => Promise<number>): Promise<number> {
   if (process.env.PASSKEY_MIGRATE_NO_CHECK_CACHE === '1') return full(() => undefined);
   let where: { file: string; key: string } | null = null;
   try {
@@ -222,9 +219,20 @@ export async function checkWithCache(
       tables: facts.identity.tables,
       keyType: facts.identity.keyType,
       connection,
-      fingerprint: fingerprintOf(dbPlan.state, BOOKKEEPING.map((name) => !missingTables.includes(name))),
+      fingerprint: fingerprintOf(
+        dbPlan.state,
+        BOOKKEEPING.map((name) => !missingTables.includes(name)),
+      ),
     };
   }
-  writeEntry(where.file, { version: ENTRY_VERSION, key: where.key, inputs: recorded.inputs, validUntil: Number.isFinite(recorded.validUntil) ? recorded.validUntil : null, db, writes, exitCode });
+  writeEntry(where.file, {
+    version: ENTRY_VERSION,
+    key: where.key,
+    inputs: recorded.inputs,
+    validUntil: Number.isFinite(recorded.validUntil) ? recorded.validUntil : null,
+    db,
+    writes,
+    exitCode,
+  });
   return exitCode;
 }

@@ -55,7 +55,8 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
       });
       if (!database.exists) warnings.push(`the database ${database.target} does not exist yet; run the app's migrations first`);
       else if (!database.tables.users.exists) reasons.push(`the database has no ${database.tables.users.name} table: run the app's own migrations first`);
-      else if (database.passkeysTable === 'mismatch') reasons.push(`the database's ${database.tables.userPasskeys.name} differs from what EF Core creates: ${database.passkeysTableProblems.join('; ')}`);
+      else if (database.passkeysTable === 'mismatch')
+        reasons.push(`the database's ${database.tables.userPasskeys.name} differs from what EF Core creates: ${database.passkeysTableProblems.join('; ')}`);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       database = { error: error.message, hint: error.hint ?? null };
@@ -74,8 +75,12 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
     }
   }
   const health = options.build ? await out.during('building the app as it is (dotnet build, dotnet ef)', () => checkAppHealth(facts)) : null;
-  if (health && !health.build.ok) warnings.push(`the app does not build as it is (${health.build.errors} error${health.build.errors === 1 ? '' : 's'}; first: ${health.build.first}): fix that first, so that a failure after add is not mistaken for ours`);
-  if (health && 'pendingChanges' in health.efModel && health.efModel.pendingChanges) warnings.push('EF Core reports model changes no migration has (the snapshot is stale): this is the app\'s own; add a migration for them first');
+  if (health && !health.build.ok)
+    warnings.push(
+      `the app does not build as it is (${health.build.errors} error${health.build.errors === 1 ? '' : 's'}; first: ${health.build.first}): fix that first, so that a failure after add is not mistaken for ours`,
+    );
+  if (health && 'pendingChanges' in health.efModel && health.efModel.pendingChanges)
+    warnings.push("EF Core reports model changes no migration has (the snapshot is stale): this is the app's own; add a migration for them first");
   const report: DetectReport = { command: 'detect', status: 'ok', supported: reasons.length ? 'no' : 'yes', reasons, project: describeProject(facts), database, health, warnings };
   if (out.json) out.document(report);
   else printReport(report, out);
@@ -110,7 +115,9 @@ export function describeProject(facts: ProjectFacts) {
       optionsMethod: identity.optionsMethod ? { name: identity.optionsMethod.name, file: rel(identity.optionsMethod.file), line: identity.optionsMethod.line } : null,
       stores: identity.storesVia,
     },
-    designTimeFactory: identity.designTimeFactory ? { name: identity.designTimeFactory.name, file: rel(identity.designTimeFactory.file), line: identity.designTimeFactory.line, provider: identity.designTimeFactory.provider } : null,
+    designTimeFactory: identity.designTimeFactory
+      ? { name: identity.designTimeFactory.name, file: rel(identity.designTimeFactory.file), line: identity.designTimeFactory.line, provider: identity.designTimeFactory.provider }
+      : null,
     providerCandidates: identity.providerCandidates.map((c) => ({ provider: c.name, file: rel(c.file), line: c.line, environment: c.environment })),
     environment: facts.environment,
     launchProfile: facts.launchProfile ? { name: facts.launchProfile.name, file: rel(facts.launchProfile.file) } : null,
@@ -180,10 +187,17 @@ function printReport(report: DetectReport, out: Output): void {
   line('schema version', `Version${p.schemaVersion.effective}${p.schemaVersion.configured ? ' (set in code)' : ' (default)'}`);
   line('MaxLengthForKeys', `${p.maxLengthForKeys.effective} (${p.maxLengthForKeys.reason})`);
   line('provider', p.provider ? engineTypes(p.provider).label : '-');
-  line('connection string', p.connectionString.value ? `${p.connectionString.name ?? '(inline)'} from ${p.connectionString.source}` : `${p.connectionString.name ?? '-'} (not found)`);
+  line(
+    'connection string',
+    p.connectionString.value ? `${p.connectionString.name ?? '(inline)'} from ${p.connectionString.source}` : `${p.connectionString.name ?? '-'} (not found)`,
+  );
   line('UI', `${p.uiShape}${p.scaffoldedPages.length ? ` (${p.scaffoldedPages.length} scaffolded pages)` : ''}, Bootstrap ${p.bootstrap.version ?? '?'}`);
   line('layout', p.layout);
-  if (p.manage.places.length) line('manage', `${p.manage.places.map((m) => m.what).join('; ')}${p.manage.menuLink ? `; the account menu links to ${p.manage.menuLink.kind === 'mvc' ? 'the ManageController' : 'the Identity pages'} (${p.manage.menuLink.at})` : ''}`);
+  if (p.manage.places.length)
+    line(
+      'manage',
+      `${p.manage.places.map((m) => m.what).join('; ')}${p.manage.menuLink ? `; the account menu links to ${p.manage.menuLink.kind === 'mvc' ? 'the ManageController' : 'the Identity pages'} (${p.manage.menuLink.at})` : ''}`,
+    );
   line('migrations', p.migrations ? `${p.migrations.folder} (${p.migrations.list.length}, EF ${p.migrations.productVersion ?? '?'})` : 'none');
   const db = report.database;
   if ('error' in db) {
@@ -194,7 +208,13 @@ function printReport(report: DetectReport, out: Output): void {
     line('database', `${db.target}: does not exist yet`);
   } else {
     line('database', db.target);
-    line('  Identity tables', Object.values(db.tables).filter((t) => t.exists).map((t) => t.name).join(', ') || 'none');
+    line(
+      '  Identity tables',
+      Object.values(db.tables)
+        .filter((t) => t.exists)
+        .map((t) => t.name)
+        .join(', ') || 'none',
+    );
     line('  user key column', db.userKeyColumnType);
     line('  passkeys table', db.passkeysTable + (db.passkeysTableProblems.length ? ` (${db.passkeysTableProblems.join('; ')})` : ''));
     line('  applied migrations', db.appliedMigrations.length ? db.appliedMigrations.map((m) => m.id).join(', ') : 'none');

@@ -32,17 +32,21 @@ export function aspnetVersion(value: string): string {
 }
 
 export const aspnetVersionOption = () =>
-  new Option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this 10.x version (checked against the NuGet sources)').argParser(aspnetVersion);
+  new Option('--aspnet-version <version>', 'pin Microsoft.AspNetCore.* and Microsoft.EntityFrameworkCore.* to this 10.x version (checked against the NuGet sources)').argParser(
+    aspnetVersion,
+  );
 
 export const uiOption = () => new Option('--ui <kind>', 'razor (Identity Razor Pages) or mvc (account controller); default: from the app').choices(['razor', 'mvc']);
 export const manageUiOption = () =>
-  new Option('--manage-ui <kind>', 'where passkeys are managed: razor (Identity account pages) or mvc (ManageController); default: where the account menu links').choices(['razor', 'mvc']);
+  new Option('--manage-ui <kind>', 'where passkeys are managed: razor (Identity account pages) or mvc (ManageController); default: where the account menu links').choices([
+    'razor',
+    'mvc',
+  ]);
 
 export const onConflictOption = () =>
   new Option('--on-conflict <choice>', 'when a file we create already exists: skip, overwrite or keep-both').choices(['skip', 'overwrite', 'keep-both']);
 
-export const providerOption = () =>
-  new Option('--provider <name>', 'the EF provider, when the project does not say').choices(allEngineTypes().map((e) => e.provider));
+export const providerOption = () => new Option('--provider <name>', 'the EF provider, when the project does not say').choices(allEngineTypes().map((e) => e.provider));
 
 /** --yes, --dry-run and --check: at most one of them. */
 export const yesOption = () => new Option('-y, --yes', 'apply without asking (required when stdin is not a terminal or CI is set)').conflicts(['dryRun', 'check']);

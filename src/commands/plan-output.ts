@@ -37,12 +37,7 @@ async function prompts() {
  * Files we would create where a different file already is: settled by --on-conflict, else asked one by one in a
  * terminal (with the diff), else refused. Never overwritten silently.
  */
-export async function settleConflicts(
-  changes: FileChange[],
-  choice: string | undefined,
-  out: Output,
-  rel: (file: string) => string,
-): Promise<FileChange[]> {
+export async function settleConflicts(changes: FileChange[], choice: string | undefined, out: Output, rel: (file: string) => string): Promise<FileChange[]> {
   if (choice !== undefined && !['skip', 'overwrite', 'keep-both'].includes(choice)) {
     throw new UserError(`--on-conflict must be skip, overwrite or keep-both, not "${choice}"`);
   }
@@ -60,7 +55,9 @@ export async function settleConflicts(
   if (choice) {
     for (const c of conflicts) {
       if ((choice === 'skip' || choice === 'keep-both') && cannotKeep(c)) {
-        throw new UserError(`--on-conflict ${choice} would break the build: ${cannotKeep(c)}`, { hint: `answer overwrite for ${rel(c.path)} (see the differences with --dry-run), or add those members to it first` });
+        throw new UserError(`--on-conflict ${choice} would break the build: ${cannotKeep(c)}`, {
+          hint: `answer overwrite for ${rel(c.path)} (see the differences with --dry-run), or add those members to it first`,
+        });
       }
       decided.set(c, choice as ConflictChoice);
     }
@@ -84,9 +81,12 @@ export async function settleConflicts(
       decided.set(c, answer.choice);
     }
   } else {
-    throw new UserError(`${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already exist${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.map((c) => rel(c.path)).join(', ')}`, {
-      hint: 'pass --on-conflict skip|overwrite|keep-both (see the differences with --dry-run)',
-    });
+    throw new UserError(
+      `${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already exist${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.map((c) => rel(c.path)).join(', ')}`,
+      {
+        hint: 'pass --on-conflict skip|overwrite|keep-both (see the differences with --dry-run)',
+      },
+    );
   }
   const out2: FileChange[] = [];
   for (const c of changes) {
@@ -126,7 +126,11 @@ export async function confirmOrRefuse(yes: boolean | undefined, question: string
     throw new UserError('--json never asks: pass --yes to apply the plan, or --dry-run to see it', { exitCode: ExitCode.error, code: 'confirmation-required' });
   }
   if (!interactive()) {
-    throw new UserError('not asking for confirmation: stdin is not a terminal or CI is set', { hint: 'pass --yes to apply the plan, or --dry-run to see it', exitCode: ExitCode.error, code: 'confirmation-required' });
+    throw new UserError('not asking for confirmation: stdin is not a terminal or CI is set', {
+      hint: 'pass --yes to apply the plan, or --dry-run to see it',
+      exitCode: ExitCode.error,
+      code: 'confirmation-required',
+    });
   }
   const prompt = await prompts();
   const answer = await prompt<{ ok: boolean }>([{ type: 'confirm', name: 'ok', message: question, default: true }]);
@@ -138,15 +142,25 @@ export function refuseDirtyWorktree(root: string, allowDirty: boolean): void {
   if (allowDirty) return;
   let status: string;
   try {
-    status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', '.'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', '.'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     return; // not a git worktree, or no git
   }
   const dirty = status.split('\n').filter(Boolean);
   if (dirty.length) {
-    throw new UserError(`the git worktree has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'} (${dirty.slice(0, 3).map((l) => l.slice(3)).join(', ')}${dirty.length > 3 ? ', ...' : ''})`, {
-      hint: 'commit or stash them first so this change can be reviewed and undone on its own, or pass --allow-dirty',
-    });
+    throw new UserError(
+      `the git worktree has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'} (${dirty
+        .slice(0, 3)
+        .map((l) => l.slice(3))
+        .join(', ')}${dirty.length > 3 ? ', ...' : ''})`,
+      {
+        hint: 'commit or stash them first so this change can be reviewed and undone on its own, or pass --allow-dirty',
+      },
+    );
   }
 }
 

@@ -37,9 +37,12 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
     return now !== f.after && now !== f.before;
   });
   if (edited.length) {
-    throw new UserError(`refusing to undo: ${edited.length} file${edited.length === 1 ? ' was' : 's were'} edited after ${journal.command}: ${edited.map((f) => rel(f.path)).join(', ')}`, {
-      hint: 'revert those edits first (or undo by hand with git)',
-    });
+    throw new UserError(
+      `refusing to undo: ${edited.length} file${edited.length === 1 ? ' was' : 's were'} edited after ${journal.command}: ${edited.map((f) => rel(f.path)).join(', ')}`,
+      {
+        hint: 'revert those edits first (or undo by hand with git)',
+      },
+    );
   }
   const withDb = Boolean(journal.dbJournalDir) && !options.skipDb;
   // The database journal (.passkey-migrate/db) is ours; the count is of the app's files.
@@ -62,7 +65,8 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   let bytes: string | null = null;
   if (journal.sqliteCopy) {
     const outcome = withDb ? await restoreSqliteBytes(journal.sqliteCopy.db, journal.sqliteCopy.copy) : 'no-copy';
-    if (outcome === 'content-differs') bytes = `${rel(journal.sqliteCopy.db)} was written to since ${journal.command} (its rows are not all as they were), so its bytes stay; git may show it as changed`;
+    if (outcome === 'content-differs')
+      bytes = `${rel(journal.sqliteCopy.db)} was written to since ${journal.command} (its rows are not all as they were), so its bytes stay; git may show it as changed`;
     if (outcome === 'busy') bytes = `${rel(journal.sqliteCopy.db)} is in use, so only its content was restored, not its bytes; git may show it as changed`;
     rmSync(journal.sqliteCopy.copy, { force: true });
   }

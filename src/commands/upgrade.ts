@@ -23,7 +23,12 @@ export async function upgrade(options: UpgradeCommandOptions, out: Output): Prom
   const plan = await planUpgrade(facts, tree, options);
   const changes = tree.changes();
   const rel = relativeTo(facts.located.root);
-  const write = () => applyJournaled('upgrade', facts, changes, rel, { migrationId: plan.migrationId, productVersion: plan.productVersion, keepExistingColumns: options.keepExistingColumns ?? false });
+  const write = () =>
+    applyJournaled('upgrade', facts, changes, rel, {
+      migrationId: plan.migrationId,
+      productVersion: plan.productVersion,
+      keepExistingColumns: options.keepExistingColumns ?? false,
+    });
   if (out.json) {
     if (!options.check && !options.dryRun && changes.length) await write();
     out.document({

@@ -63,7 +63,9 @@ function accountCheck(facts: ProjectFacts): ((email: string) => Promise<boolean>
     try {
       const table = users.schema ? sql.id(users.schema, users.name) : sql.id(users.name);
       const normalized = email.toUpperCase();
-      const rows = await sql<{ n: number }>`select count(*) as n from ${table} where ${sql.id('NormalizedEmail')} = ${normalized} or ${sql.id('NormalizedUserName')} = ${normalized}`.execute(db);
+      const rows = await sql<{
+        n: number;
+      }>`select count(*) as n from ${table} where ${sql.id('NormalizedEmail')} = ${normalized} or ${sql.id('NormalizedUserName')} = ${normalized}`.execute(db);
       return Number(rows.rows[0]?.n ?? 0) > 0;
     } finally {
       await db.destroy();
@@ -101,7 +103,11 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
   process.on('SIGTERM', onSignal);
   try {
     if (options.build !== false) await out.during('building the app (dotnet build)', () => buildApp(facts.msbuild.path, appEnv));
-    app = await out.during('starting the app', () => startApp(facts.msbuild.path, { port: options.port, env: appEnv }), (running) => `${running.url} (${appEnv.ASPNETCORE_ENVIRONMENT}${facts.launchProfile ? `, launch profile ${facts.launchProfile.name}` : ''})`);
+    app = await out.during(
+      'starting the app',
+      () => startApp(facts.msbuild.path, { port: options.port, env: appEnv }),
+      (running) => `${running.url} (${appEnv.ASPNETCORE_ENVIRONMENT}${facts.launchProfile ? `, launch profile ${facts.launchProfile.name}` : ''})`,
+    );
     session = await openBrowser(executable).catch((error) => {
       throw new UserError(`could not start ${executable}: ${(error as Error).message.split('\n')[0]}`);
     });
@@ -126,11 +132,16 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
     });
     const results = await runPasskeyFlow(flow);
     const ok = results.every((r) => r.ok);
-    if (out.json) out.document({ command: 'verify', status: ok ? 'passed' : 'failed', url: app.url, environment: appEnv.ASPNETCORE_ENVIRONMENT, account: flow.options.email, steps: results });
+    if (out.json)
+      out.document({ command: 'verify', status: ok ? 'passed' : 'failed', url: app.url, environment: appEnv.ASPNETCORE_ENVIRONMENT, account: flow.options.email, steps: results });
     else {
       const failed = results.filter((r) => !r.ok && !r.skipped).length;
       const skipped = results.filter((r) => r.skipped).length;
-      out.line(ok ? out.style('ok', `all ${results.length} steps passed on ${app.url}`) : out.style('error', `${failed} of ${results.length} steps failed${skipped ? `, ${skipped} skipped after it` : ''}`));
+      out.line(
+        ok
+          ? out.style('ok', `all ${results.length} steps passed on ${app.url}`)
+          : out.style('error', `${failed} of ${results.length} steps failed${skipped ? `, ${skipped} skipped after it` : ''}`),
+      );
     }
     if (!out.json) out.line(out.style('dim', `the test account ${flow.options.email} stays in the app's database`));
     return ok ? ExitCode.ok : ExitCode.error;

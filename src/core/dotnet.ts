@@ -31,11 +31,25 @@ export function runDotnet(args: string[], options: { cwd?: string; env?: NodeJS.
 
 /** The distinct error lines of a build, without the project suffix MSBuild appends. */
 export function buildErrors(output: string): string[] {
-  return [...new Set(output.split('\n').map((l) => l.trim()).filter((l) => /\berror\b/i.test(l) && !/^\d+ Error\(s\)$/.test(l)))].map((l) => l.replace(/\s*\[[^\]]*\.csproj\]$/, ''));
+  return [
+    ...new Set(
+      output
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /\berror\b/i.test(l) && !/^\d+ Error\(s\)$/.test(l)),
+    ),
+  ].map((l) => l.replace(/\s*\[[^\]]*\.csproj\]$/, ''));
 }
 
 export function lastLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop()?.slice(0, 300) ?? 'no output';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop()
+      ?.slice(0, 300) ?? 'no output'
+  );
 }
 
 /** `dotnet build` of a project; a failure is a one-line UserError with the first error. */
@@ -44,6 +58,8 @@ export async function buildProject(projectPath: string, env: NodeJS.ProcessEnv =
   if (result.code === -2) throw new UserError('dotnet was not found on PATH', { hint: 'install the .NET 10 SDK' });
   if (result.code !== 0) {
     const errors = buildErrors(result.output);
-    throw new UserError(`dotnet build failed (${errors.length || 'unknown'} error${errors.length === 1 ? '' : 's'}; first: ${errors[0] ?? lastLine(result.output)})`, { hint: 'run dotnet build in the project to see them all' });
+    throw new UserError(`dotnet build failed (${errors.length || 'unknown'} error${errors.length === 1 ? '' : 's'}; first: ${errors[0] ?? lastLine(result.output)})`, {
+      hint: 'run dotnet build in the project to see them all',
+    });
   }
 }

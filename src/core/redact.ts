@@ -35,7 +35,10 @@ const PASSWORD_SEGMENT = /(^|;)(\s*(?:password|pwd)\s*)=(\s*(?:"(?:[^"]|"")*"|'(
 function unquote(value: string): string {
   const q = value[0];
   if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) {
-    return value.slice(1, -1).split(q + q).join(q);
+    return value
+      .slice(1, -1)
+      .split(q + q)
+      .join(q);
   }
   return value;
 }

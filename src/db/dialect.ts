@@ -86,7 +86,6 @@ export interface Dialect {
   explainError?(error: unknown, doing: string, db?: Kysely<any>): Promise<Error | undefined>;
 }
 
-
 /** Keys of an ADO.NET connection string, lower-cased, through @tediousjs/connection-string. */
 export async function parseConnectionString(value: string): Promise<Map<string, string>> {
   const parsed = parse(value) as unknown as Map<string, unknown>;

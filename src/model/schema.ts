@@ -5,15 +5,7 @@
  */
 export type ProviderName = 'sqlite' | 'sqlserver' | 'postgres' | 'mysql';
 
-export type IdentityTableRole =
-  | 'users'
-  | 'roles'
-  | 'userClaims'
-  | 'userLogins'
-  | 'userTokens'
-  | 'userRoles'
-  | 'roleClaims'
-  | 'userPasskeys';
+export type IdentityTableRole = 'users' | 'roles' | 'userClaims' | 'userLogins' | 'userTokens' | 'userRoles' | 'roleClaims' | 'userPasskeys';
 
 export interface TableRef {
   name: string;

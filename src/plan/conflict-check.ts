@@ -7,7 +7,15 @@ import { findAll, parseCSharp, type SyntaxNode } from '../read/project/csharp.js
 import type { FileChange } from './file-change.js';
 
 const TYPES = ['class_declaration', 'record_declaration', 'struct_declaration', 'interface_declaration', 'enum_declaration'];
-const MEMBERS = ['method_declaration', 'property_declaration', 'field_declaration', 'event_field_declaration', 'enum_member_declaration', 'constructor_declaration', 'delegate_declaration'];
+const MEMBERS = [
+  'method_declaration',
+  'property_declaration',
+  'field_declaration',
+  'event_field_declaration',
+  'enum_member_declaration',
+  'constructor_declaration',
+  'delegate_declaration',
+];
 
 /** Type name -> the names its members declare (fields by their variables; records by their positional parameters). */
 async function declared(file: string, text: string): Promise<Map<string, Set<string>>> {
@@ -42,7 +50,10 @@ export async function missingIfKept(kept: FileChange, plan: FileChange[]): Promi
   if (!kept.path.endsWith('.cs') || kept.before === null) return [];
   const ours = await declared(kept.path, kept.after);
   const theirs = await declared(kept.path, kept.before);
-  const others = plan.filter((c) => c !== kept).map((c) => c.after).join('\n');
+  const others = plan
+    .filter((c) => c !== kept)
+    .map((c) => c.after)
+    .join('\n');
   const missing: string[] = [];
   for (const [type, members] of ours) {
     const used = new RegExp(`\\b${type}\\b`).test(others);

@@ -18,8 +18,6 @@ export function refuseSyntaxErrors(node: SyntaxNode, file: string): void {
   });
 }
 
-
-
 export function lineIndent(text: string, index: number): string {
   const start = text.lastIndexOf('\n', index - 1) + 1;
   return /^[ \t]*/.exec(text.slice(start))![0];

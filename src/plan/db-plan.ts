@@ -9,15 +9,7 @@ import { HISTORY_TABLE, readHistory } from '../read/database/identity-schema.js'
 import { snapshotColumns } from '../read/project/snapshot.js';
 import { efCoreVersion } from './ef-version.js';
 import type { ProviderName } from '../read/facts.js';
-import {
-  compareShape,
-  isPasskeyMigrationId,
-  newMigrationId,
-  passkeyTableOps,
-  planPasskeyMigration,
-  type MigrationDefinition,
-  type Operation,
-} from './passkey-migration.js';
+import { compareShape, isPasskeyMigrationId, newMigrationId, passkeyTableOps, planPasskeyMigration, type MigrationDefinition, type Operation } from './passkey-migration.js';
 
 export const HISTORY: TableRef = { name: HISTORY_TABLE, schema: null };
 
@@ -93,7 +85,16 @@ function tableName(ref: TableRef): string {
  * migration files): no passkeys table, no history, the columns recorded in the model before AddPasskeySupport.
  */
 export function modelState(facts: ProjectFacts, provider: ProviderName): DbState {
-  return { historyExists: true, appliedMigrations: [], appliedId: null, passkeys: 'absent', problems: [], columns: snapshotColumns(facts, provider), missingTables: [], empty: false };
+  return {
+    historyExists: true,
+    appliedMigrations: [],
+    appliedId: null,
+    passkeys: 'absent',
+    problems: [],
+    columns: snapshotColumns(facts, provider),
+    missingTables: [],
+    empty: false,
+  };
 }
 
 /** Stores.MaxLengthForKeys once the app is on Version3, where 0 (or unset) means 128. */
@@ -135,16 +136,19 @@ export function stepsFor(definition: MigrationDefinition, state: DbState, dialec
   const blockers: string[] = [];
   const table = tableName;
   if (state.empty) {
-    blockers.push('the database is empty (no Identity tables): run the app\'s own migrations first (dotnet ef database update), then passkey-migrate');
+    blockers.push("the database is empty (no Identity tables): run the app's own migrations first (dotnet ef database update), then passkey-migrate");
     return { definition, state, status: 'blocked', steps: [], blockers };
   }
   const users = definition.operations.find((o) => o.kind === 'createTable')!.foreignKeys[0]!.principal;
   if (state.missingTables.includes(table(users))) {
-    blockers.push(`the database has no ${table(users)} table, which the passkeys table refers to: run the app's own migrations first (dotnet ef database update), or point --connection at the app's database`);
+    blockers.push(
+      `the database has no ${table(users)} table, which the passkeys table refers to: run the app's own migrations first (dotnet ef database update), or point --connection at the app's database`,
+    );
     return { definition, state, status: 'blocked', steps: [], blockers };
   }
   if (state.appliedId) {
-    if (state.passkeys === 'absent') blockers.push(`the history records ${state.appliedId} but ${table(definition.operations.find((o) => o.kind === 'createTable')!.table)} does not exist`);
+    if (state.passkeys === 'absent')
+      blockers.push(`the history records ${state.appliedId} but ${table(definition.operations.find((o) => o.kind === 'createTable')!.table)} does not exist`);
     else if (state.passkeys === 'mismatch') blockers.push(`the passkeys table differs from what EF Core creates: ${state.problems.join('; ')}`);
     return { definition, state, status: blockers.length ? 'blocked' : 'up-to-date', steps: [], blockers };
   }

@@ -83,7 +83,14 @@ function upCode(op: Operation): string {
     case 'alterColumn':
       return alterCode(op, 'up');
     case 'createIndex':
-      return [`${I3}migrationBuilder.CreateIndex(`, `${I4}name: ${str(op.name)},`, ...schemaArg(op.table, I4), `${I4}table: ${str(op.table.name)},`, `${I4}column: ${str(op.columns[0]!)}${op.unique ? ',' : ');'}`, ...(op.unique ? [`${I4}unique: true);`] : [])].join('\n');
+      return [
+        `${I3}migrationBuilder.CreateIndex(`,
+        `${I4}name: ${str(op.name)},`,
+        ...schemaArg(op.table, I4),
+        `${I4}table: ${str(op.table.name)},`,
+        `${I4}column: ${str(op.columns[0]!)}${op.unique ? ',' : ');'}`,
+        ...(op.unique ? [`${I4}unique: true);`] : []),
+      ].join('\n');
     case 'createTable': {
       const columns = op.columns.map((c, i) => `${I5}${c.name} = table.Column<${clr(c)}>(${columnArgs(c)})${i < op.columns.length - 1 ? ',' : ''}`);
       const fks = op.foreignKeys.flatMap((fk) => [
@@ -141,8 +148,14 @@ function alterCode(op: AlterColumnOp, direction: 'up' | 'down'): string {
     `${I4}oldClrType: typeof(string),`,
     `${I4}oldType: ${str(before.type)}`,
   ];
-  if (before.maxLength) lines[lines.length - 1] += ',', lines.push(`${I4}oldMaxLength: ${before.maxLength}`);
-  if (before.nullable) lines[lines.length - 1] += ',', lines.push(`${I4}oldNullable: true`);
+  if (before.maxLength) {
+    lines[lines.length - 1] += ',';
+    lines.push(`${I4}oldMaxLength: ${before.maxLength}`);
+  }
+  if (before.nullable) {
+    lines[lines.length - 1] += ',';
+    lines.push(`${I4}oldNullable: true`);
+  }
   lines[lines.length - 1] += ');';
   return lines.join('\n');
 }
@@ -240,7 +253,15 @@ async function updateSnapshot(inputs: EfFilesInputs): Promise<string> {
     JsonColumnType: create.columns.find((c) => c.name === 'Data')!.type,
   };
   splices.push(insertSorted(text, definitions, passkeyEntity, render('ef/PasskeyEntity.cs.tmpl', values).trimEnd()));
-  splices.push(insertSorted(text, relationships.length ? relationships : definitions.slice(-1), passkeyEntity, render('ef/PasskeyRelationship.cs.tmpl', values).trimEnd(), relationships.length === 0));
+  splices.push(
+    insertSorted(
+      text,
+      relationships.length ? relationships : definitions.slice(-1),
+      passkeyEntity,
+      render('ef/PasskeyRelationship.cs.tmpl', values).trimEnd(),
+      relationships.length === 0,
+    ),
+  );
   return applySplices(text, splices);
 }
 
@@ -267,7 +288,13 @@ function designerText(snapshot: string, id: string): string {
     const at = after ? after.index! + after[0].length + 1 : text.indexOf('using');
     text = text.slice(0, at) + wanted + '\n' + text.slice(at);
   }
-  text = text.replace(/(\n(\s*)\[DbContext\(typeof\([\w.]+\)\)\]\n)\s*partial class \w+ : ModelSnapshot/, (_m, head: string, indent: string) => `${head}${indent}[Migration(${str(id)})]\n${indent}partial class AddPasskeySupport`);
-  text = text.replace(/\n(\s*)protected override void BuildModel\(ModelBuilder modelBuilder\)/, (_m, indent: string) => `\n${indent}/// <inheritdoc />\n${indent}protected override void BuildTargetModel(ModelBuilder modelBuilder)`);
+  text = text.replace(
+    /(\n(\s*)\[DbContext\(typeof\([\w.]+\)\)\]\n)\s*partial class \w+ : ModelSnapshot/,
+    (_m, head: string, indent: string) => `${head}${indent}[Migration(${str(id)})]\n${indent}partial class AddPasskeySupport`,
+  );
+  text = text.replace(
+    /\n(\s*)protected override void BuildModel\(ModelBuilder modelBuilder\)/,
+    (_m, indent: string) => `\n${indent}/// <inheritdoc />\n${indent}protected override void BuildTargetModel(ModelBuilder modelBuilder)`,
+  );
   return text;
 }

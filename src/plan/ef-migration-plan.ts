@@ -11,7 +11,12 @@ export interface EfMigrationPlan {
   files: EfFiles;
 }
 
-export async function planEfMigration(facts: ProjectFacts, provider: ProviderName, tree: StagedTree, options: { keepExistingColumns: boolean; id?: string; productVersion?: string }): Promise<EfMigrationPlan | null> {
+export async function planEfMigration(
+  facts: ProjectFacts,
+  provider: ProviderName,
+  tree: StagedTree,
+  options: { keepExistingColumns: boolean; id?: string; productVersion?: string },
+): Promise<EfMigrationPlan | null> {
   const migrations = facts.migrations;
   if (!migrations) return null;
   let definition = await definitionFor({ facts, provider, keepExistingColumns: options.keepExistingColumns }, modelState(facts, provider));

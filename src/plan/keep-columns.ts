@@ -38,7 +38,11 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
   const edits: TextEdit[] = [];
   const method = findAll(cls, 'method_declaration').find((m) => m.childForFieldName('name')?.text === 'OnModelCreating');
   if (method) {
-    const builder = method.childForFieldName('parameters')?.namedChildren.find((p): p is SyntaxNode => !!p)?.childForFieldName('name')?.text ?? 'builder';
+    const builder =
+      method
+        .childForFieldName('parameters')
+        ?.namedChildren.find((p): p is SyntaxNode => !!p)
+        ?.childForFieldName('name')?.text ?? 'builder';
     const body = method.childForFieldName('body')!;
     const baseCall = findAll(body, 'invocation_expression').find((c) => invokedName(c) === 'OnModelCreating' && /^base\./.test(c.text));
     const statements = body.namedChildren.filter((c): c is SyntaxNode => !!c);
@@ -65,6 +69,7 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
     const at = members.length ? members[members.length - 1]!.endIndex : body.startIndex + 1;
     edits.push({ at, end: members.length ? at : closing, text: members.length ? `\n\n${block}` : `\n${block}\n${classIndent}` });
   }
-  if (!hasUsing(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity', globalUsingsFor(facts, file))) edits.push(usingEdit(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity'));
+  if (!hasUsing(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity', globalUsingsFor(facts, file)))
+    edits.push(usingEdit(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity'));
   tree.write(file, applyEdits(text, edits), 'keep existing columns (--keep-existing-columns)');
 }

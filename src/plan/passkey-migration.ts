@@ -8,7 +8,7 @@
  *   they are (EF emits no column change there).
  * Column changes are planned from the database as it is, so a column already in shape is left alone.
  */
-import type { ClrType, ColumnInfo, CreateIndexOp, CreateTableOp, IdentityTableRole, Operation, ProviderName, TableRef, TableShape } from '../model/schema.js';
+import type { ColumnInfo, IdentityTableRole, Operation, ProviderName, TableRef } from '../model/schema.js';
 
 import { boundedString, canonicalType, MIGRATION_NAME, passkeyTableOps, sameType } from '../db/passkey-table.js';
 
@@ -46,9 +46,19 @@ export function planPasskeyMigration(inputs: PlanInputs): MigrationDefinition {
     // In the order EF Core's model differ emits them (seen in `dotnet ef migrations script` output).
     const keys = inputs.maxLengthForKeys;
     const reshape: { role: 'users' | 'userLogins' | 'userTokens'; column: string; length: number }[] = [
-      ...(keys > 0 ? [{ role: 'userTokens' as const, column: 'Name', length: keys }, { role: 'userTokens' as const, column: 'LoginProvider', length: keys }] : []),
+      ...(keys > 0
+        ? [
+            { role: 'userTokens' as const, column: 'Name', length: keys },
+            { role: 'userTokens' as const, column: 'LoginProvider', length: keys },
+          ]
+        : []),
       { role: 'users', column: 'PhoneNumber', length: 256 },
-      ...(keys > 0 ? [{ role: 'userLogins' as const, column: 'ProviderKey', length: keys }, { role: 'userLogins' as const, column: 'LoginProvider', length: keys }] : []),
+      ...(keys > 0
+        ? [
+            { role: 'userLogins' as const, column: 'ProviderKey', length: keys },
+            { role: 'userLogins' as const, column: 'LoginProvider', length: keys },
+          ]
+        : []),
     ];
     for (const { role, column, length } of reshape) {
       const current = inputs.existingColumns[role]?.find((c) => c.name === column);
@@ -61,7 +71,7 @@ export function planPasskeyMigration(inputs: PlanInputs): MigrationDefinition {
         column: { name: column, clrType: 'string', type: target, maxLength: length, nullable: current.nullable },
         old: {
           type: canonicalType(provider, current.type),
-          maxLength: current.modelMaxLength !== undefined ? current.modelMaxLength ?? undefined : lengthOf(current.type),
+          maxLength: current.modelMaxLength !== undefined ? (current.modelMaxLength ?? undefined) : lengthOf(current.type),
           nullable: current.nullable,
         },
       });
@@ -83,4 +93,3 @@ function lengthOf(type: string): number | undefined {
   const m = /\((\d+)\)/.exec(type);
   return m ? Number(m[1]) : undefined;
 }
-

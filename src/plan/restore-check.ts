@@ -90,8 +90,16 @@ export async function restoreStaged(projectPath: string, files: Map<string, stri
     if (result.code === -2) return { downgrades: [], problem: 'dotnet was not found on PATH' };
     const downgrades = parseDowngrades(result.output);
     if (result.code !== 0 && downgrades.length === 0) {
-      const first = result.output.split(/\r?\n/).find((l) => /\berror\b/i.test(l))?.trim() ?? 'no error line';
-      const clean = first.split(scratch + path.sep + 'src' + path.sep).join('').replace(/^\d+>/, '').replace(/\s*\[[^\]]*\]$/, '');
+      const first =
+        result.output
+          .split(/\r?\n/)
+          .find((l) => /\berror\b/i.test(l))
+          ?.trim() ?? 'no error line';
+      const clean = first
+        .split(scratch + path.sep + 'src' + path.sep)
+        .join('')
+        .replace(/^\d+>/, '')
+        .replace(/\s*\[[^\]]*\]$/, '');
       return { downgrades, problem: clean.slice(0, 300) };
     }
     remember(cached, { downgrades });

@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.js';
 import { BUILTIN_EF_VERSION } from './passkey-migration.js';
 import { compareVersions, newestOfMajor, noneAnswering, nugetSources, packageVersions } from '../read/nuget.js';
 import { loadMsbuildFile, targetFrameworks, type MsbuildProject, type PackageReference, type PropertySetting } from '../read/project/msbuild.js';
-import { descendants, textOf, type XmlElement } from '../read/project/xml.js';
+import { textOf } from '../read/project/xml.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
 import { restoreStaged } from './restore-check.js';
@@ -23,7 +23,8 @@ const BUILTIN_VERSIONS: Record<string, string> = {
   'npgsql.entityframeworkcore.postgresql': '10.0.1',
 };
 
-const UPDATED = /^(Microsoft\.AspNetCore\.|Microsoft\.EntityFrameworkCore(\.|$)|Microsoft\.Extensions\.Identity\.|Npgsql\.EntityFrameworkCore\.PostgreSQL$|Pomelo\.EntityFrameworkCore\.MySql$|MySql\.EntityFrameworkCore$)/i;
+const UPDATED =
+  /^(Microsoft\.AspNetCore\.|Microsoft\.EntityFrameworkCore(\.|$)|Microsoft\.Extensions\.Identity\.|Npgsql\.EntityFrameworkCore\.PostgreSQL$|Pomelo\.EntityFrameworkCore\.MySql$|MySql\.EntityFrameworkCore$)/i;
 const MICROSOFT = /^Microsoft\./i;
 
 export interface RetargetResult {
@@ -49,7 +50,10 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
     const key = `${setting.file}:${setting.element.openEnd}`;
     if (seen.has(key) || /\$\(/.test(setting.raw)) return;
     seen.add(key);
-    const frameworks = setting.raw.split(';').map((f) => f.trim()).filter(Boolean);
+    const frameworks = setting.raw
+      .split(';')
+      .map((f) => f.trim())
+      .filter(Boolean);
     const next = [...new Set(frameworks.map((f) => (/^net\d+\.\d+$/.test(f) && Number(f.slice(3).split('.')[0]) < 10 ? TARGET_FRAMEWORK : f)))];
     const value = next.join(';');
     if (value === setting.raw) return;
@@ -109,11 +113,15 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       // A pinned version must exist where the project restores from (when a source can tell).
       if (lookup.answered.length > 0 && !lookup.versions.includes(options.aspnetVersion)) {
         const newest = newestOfMajor(lookup.versions, 10);
-        throw new UserError(`--aspnet-version ${options.aspnetVersion}: ${ref.id} ${options.aspnetVersion} is not on ${lookup.answered.join(', ')} (the project's NuGet sources)${newest ? `; the newest 10.x there is ${newest}` : ''}`, {
-          hint: newest ? `pass --aspnet-version ${newest}, or leave it out` : 'add a NuGet source that has it',
-        });
+        throw new UserError(
+          `--aspnet-version ${options.aspnetVersion}: ${ref.id} ${options.aspnetVersion} is not on ${lookup.answered.join(', ')} (the project's NuGet sources)${newest ? `; the newest 10.x there is ${newest}` : ''}`,
+          {
+            hint: newest ? `pass --aspnet-version ${newest}, or leave it out` : 'add a NuGet source that has it',
+          },
+        );
       }
-      if (lookup.answered.length === 0) notes.push(`--aspnet-version ${options.aspnetVersion} was not checked against a NuGet source (${options.offline ? '--offline' : 'none answered'})`);
+      if (lookup.answered.length === 0)
+        notes.push(`--aspnet-version ${options.aspnetVersion} was not checked against a NuGet source (${options.offline ? '--offline' : 'none answered'})`);
       versionFor.set(id, { version: options.aspnetVersion, source: '--aspnet-version' });
       continue;
     }
@@ -126,7 +134,8 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       });
     } else {
       const builtin = MICROSOFT.test(ref.id) ? BUILTIN_EF_VERSION : BUILTIN_VERSIONS[id];
-      if (!builtin) throw new UserError(`no NuGet source answered for ${ref.id}, and passkey-migrate knows no good 10.0 version of it`, { hint: 'check nuget.config and the network' });
+      if (!builtin)
+        throw new UserError(`no NuGet source answered for ${ref.id}, and passkey-migrate knows no good 10.0 version of it`, { hint: 'check nuget.config and the network' });
       versionFor.set(id, { version: builtin, source: 'built-in (no NuGet source answered)' });
       notes.push(`no NuGet source answered: ${ref.id} set to the known-good ${builtin}`);
     }
@@ -140,16 +149,22 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
     if (ref.version === target.version) continue;
     const edit = versionEdit(ref, target.version, projects);
     if (!edit) {
-      throw new UserError(`the version of ${ref.id} is written as "${ref.versionRaw}" in ${rel(ref.versionFile ?? ref.file)}, which passkey-migrate cannot set to ${target.version}`, {
-        hint: `set it to ${target.version} yourself (or pass --skip-retarget)`,
-      });
+      throw new UserError(
+        `the version of ${ref.id} is written as "${ref.versionRaw}" in ${rel(ref.versionFile ?? ref.file)}, which passkey-migrate cannot set to ${target.version}`,
+        {
+          hint: `set it to ${target.version} yourself (or pass --skip-retarget)`,
+        },
+      );
     }
     const key = `${edit.file}:${edit.edit.at}`;
     const prior = editsAt.get(key);
     if (prior && prior.version !== target.version) {
-      throw new UserError(`${ref.id} and ${prior.by} share their version (${ref.versionRaw} in ${rel(edit.file)}) but need different 10.x versions (${target.version}, ${prior.version})`, {
-        hint: 'give them separate version properties, or pin both with --aspnet-version',
-      });
+      throw new UserError(
+        `${ref.id} and ${prior.by} share their version (${ref.versionRaw} in ${rel(edit.file)}) but need different 10.x versions (${target.version}, ${prior.version})`,
+        {
+          hint: 'give them separate version properties, or pin both with --aspnet-version',
+        },
+      );
     }
     if (!prior) {
       editsAt.set(key, { edit, version: target.version, by: ref.id });
@@ -166,7 +181,13 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
     for (let round = 0; ; round++) {
       const staged = new Map<string, string>();
       for (const file of new Set(projects.flatMap((p) => p.files.map((f) => f.path)))) {
-        staged.set(file, applyEdits(loadMsbuildFile(file).text, edits.filter((e) => e.file === file).map((e) => e.edit)));
+        staged.set(
+          file,
+          applyEdits(
+            loadMsbuildFile(file).text,
+            edits.filter((e) => e.file === file).map((e) => e.edit),
+          ),
+        );
       }
       const verdict = await restoreStaged(facts.msbuild.path, staged);
       if (verdict.problem) {
@@ -175,18 +196,24 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       }
       if (verdict.downgrades.length === 0) break;
       if (round === 3) {
-        throw new UserError(`the retargeted project still has package downgrades after raising pins three times (${verdict.downgrades.map((d) => `${d.id} ${d.pinned} < ${d.required}`).join(', ')})`, {
-          hint: 'raise those versions yourself, or pass --skip-retarget and retarget by hand',
-        });
+        throw new UserError(
+          `the retargeted project still has package downgrades after raising pins three times (${verdict.downgrades.map((d) => `${d.id} ${d.pinned} < ${d.required}`).join(', ')})`,
+          {
+            hint: 'raise those versions yourself, or pass --skip-retarget and retarget by hand',
+          },
+        );
       }
       for (const d of verdict.downgrades) {
         const by = d.neededBy ?? 'a .NET 10 package';
         const ref = allRefs.find((r) => r.id.toLowerCase() === d.id.toLowerCase() && r.versionElement);
         const edit = ref ? versionEdit(ref, d.required, projects) : null;
         if (!ref || !edit) {
-          throw new UserError(`${d.id} is pinned to ${d.pinned}${ref ? ` in ${rel(ref.versionFile ?? ref.file)}` : ''}, but ${by} needs ${d.required} or later (NuGet NU1605), and passkey-migrate cannot set that version`, {
-            hint: `raise ${d.id} to ${d.required} where it is set, then run again`,
-          });
+          throw new UserError(
+            `${d.id} is pinned to ${d.pinned}${ref ? ` in ${rel(ref.versionFile ?? ref.file)}` : ''}, but ${by} needs ${d.required} or later (NuGet NU1605), and passkey-migrate cannot set that version`,
+            {
+              hint: `raise ${d.id} to ${d.required} where it is set, then run again`,
+            },
+          );
         }
         const key = `${edit.file}:${edit.edit.at}`;
         const prior = editsAt.get(key);
@@ -207,7 +234,14 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   for (const file of new Set(edits.map((e) => e.file))) {
     const read = loadMsbuildFile(file).text;
     if (tree.read(file) !== read) throw new Error(`${file} was changed by an earlier step of the plan; retarget must run first`);
-    tree.write(file, applyEdits(read, edits.filter((e) => e.file === file).map((e) => e.edit)), 'retarget to .NET 10');
+    tree.write(
+      file,
+      applyEdits(
+        read,
+        edits.filter((e) => e.file === file).map((e) => e.edit),
+      ),
+      'retarget to .NET 10',
+    );
   }
   if (facts.sdkPin?.version && Number(facts.sdkPin.version.split('.')[0]) < 10) {
     await stageGlobalJson(tree, facts.sdkPin.file, facts.sdkPin.rollForward);

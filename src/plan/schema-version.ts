@@ -39,7 +39,11 @@ export async function planSchemaVersion(facts: ProjectFacts, tree: StagedTree): 
   };
 
   // Every assignment that is not Version3, in the registration's files and wherever Configure<IdentityOptions> is.
-  const settingFiles = new Set([identity.registration.file, ...(identity.optionsMethod ? [identity.optionsMethod.file] : []), ...(identity.schemaVersionSetting ? [identity.schemaVersionSetting.file] : [])]);
+  const settingFiles = new Set([
+    identity.registration.file,
+    ...(identity.optionsMethod ? [identity.optionsMethod.file] : []),
+    ...(identity.schemaVersionSetting ? [identity.schemaVersionSetting.file] : []),
+  ]);
   let coveredEverywhere = false;
   for (const file of settingFiles) {
     const f = await open(file);
@@ -93,7 +97,15 @@ export async function planSchemaVersion(facts: ProjectFacts, tree: StagedTree): 
       const settings = [`identity.Stores.SchemaVersion = ${VALUE};`, ...(keys !== null ? [`identity.Stores.MaxLengthForKeys = ${keys};`] : [])];
       const block = render('ef/DesignTimeIdentityOptions.cs.tmpl', { Settings: settings.map((l) => `        ${l}`).join('\n') });
       const lead = lineIndent(d.text, use.startIndex) + unit(d.text);
-      d.edits.push({ at: use.endIndex, end: use.endIndex, text: block.trimEnd().split('\n').map((l, i) => (i === 0 ? `\n${lead}${l}` : l ? `${lead}${l}` : '')).join('\n') });
+      d.edits.push({
+        at: use.endIndex,
+        end: use.endIndex,
+        text: block
+          .trimEnd()
+          .split('\n')
+          .map((l, i) => (i === 0 ? `\n${lead}${l}` : l ? `${lead}${l}` : ''))
+          .join('\n'),
+      });
       for (const ns of ['Microsoft.Extensions.DependencyInjection']) {
         if (!hasUsing(d.root, d.text, ns, globalUsingsFor(facts, factory.file))) d.edits.push(usingEdit(d.root, d.text, ns));
       }
@@ -160,7 +172,11 @@ function lambdaEdits(text: string, call: SyntaxNode, lambda: SyntaxNode): TextEd
 
 /** The options method (a method group or local function): its parameter gets the assignment. */
 function methodEdits(text: string, method: SyntaxNode): TextEdit[] {
-  const parameter = method.childForFieldName('parameters')?.namedChildren.find((p): p is SyntaxNode => p?.type === 'parameter')?.childForFieldName('name')?.text ?? 'options';
+  const parameter =
+    method
+      .childForFieldName('parameters')
+      ?.namedChildren.find((p): p is SyntaxNode => p?.type === 'parameter')
+      ?.childForFieldName('name')?.text ?? 'options';
   const statement = `${parameter}.Stores.SchemaVersion = ${VALUE};`;
   const body = method.childForFieldName('body');
   if (body?.type === 'block') return [blockAppend(text, body, statement)];

@@ -38,7 +38,9 @@ export interface UpgradePlan {
 /** The EF Core version after the upgrade: the version EF Core's packages are moved to, else the project's own. */
 export function efVersionAfter(facts: ProjectFacts, packages: PackageChange[]): string {
   // The project's packages as they will be: the planned versions over the current ones (plan/ef-version.ts).
-  const after = [facts.msbuild, ...facts.references].flatMap((p) => p.packages).map((p) => ({ id: p.id, version: packages.find((c) => c.id.toLowerCase() === p.id.toLowerCase())?.to ?? p.version }));
+  const after = [facts.msbuild, ...facts.references]
+    .flatMap((p) => p.packages)
+    .map((p) => ({ id: p.id, version: packages.find((c) => c.id.toLowerCase() === p.id.toLowerCase())?.to ?? p.version }));
   return efCoreVersion([...after, ...packages.map((c) => ({ id: c.id, version: c.to }))]);
 }
 
@@ -51,9 +53,12 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
   // migrations for that provider, not for the database the app uses.
   const factory = facts.identity.designTimeFactory;
   if (factory?.provider && factory.provider !== provider) {
-    throw new UserError(`the design-time factory ${factory.name} (${path.basename(factory.file)}:${factory.line}) uses ${factory.provider}, the app ${provider}: EF's migrations follow the factory, the database follows the app`, {
-      hint: 'make the factory use the same provider as the app, then run again',
-    });
+    throw new UserError(
+      `the design-time factory ${factory.name} (${path.basename(factory.file)}:${factory.line}) uses ${factory.provider}, the app ${provider}: EF's migrations follow the factory, the database follows the app`,
+      {
+        hint: 'make the factory use the same provider as the app, then run again',
+      },
+    );
   }
   if (!options.skipRetarget) {
     const retarget = await planRetarget(facts, tree, { aspnetVersion: options.aspnetVersion, offline: options.offline });
@@ -65,7 +70,9 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
   const productVersion = efVersionAfter(facts, packages);
   let migrationId: string | null = facts.migrations?.migrations.find((m) => /_AddPasskeySupport$/.test(m)) ?? null;
   if (!facts.migrations) {
-    notes.push('the app has no EF Core migrations (it may call EnsureCreated): no migration files are written; `passkey-migrate db update` adds the passkeys table to its database');
+    notes.push(
+      'the app has no EF Core migrations (it may call EnsureCreated): no migration files are written; `passkey-migrate db update` adds the passkeys table to its database',
+    );
   } else if (!migrationId) {
     const ef = (await planEfMigration(facts, provider, tree, { keepExistingColumns: options.keepExistingColumns ?? false, productVersion }))!;
     migrationId = ef.definition.id;

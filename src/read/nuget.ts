@@ -197,9 +197,7 @@ export async function packageVersions(id: string, sources: NugetSource[], timeou
 
 /** The newest stable version with the given major, e.g. newestOfMajor(["10.0.1","10.0.15","11.0.0-preview"], 10). */
 export function newestOfMajor(versions: string[], major: number): string | undefined {
-  return versions
-    .filter((v) => /^\d+\.\d+\.\d+$/.test(v) && Number(v.split('.')[0]) === major)
-    .sort((a, b) => compareVersions(b, a))[0];
+  return versions.filter((v) => /^\d+\.\d+\.\d+$/.test(v) && Number(v.split('.')[0]) === major).sort((a, b) => compareVersions(b, a))[0];
 }
 
 export function compareVersions(a: string, b: string): number {

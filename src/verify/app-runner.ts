@@ -66,7 +66,13 @@ export async function startApp(projectPath: string, options: { port?: number; ti
   const port = options.port ?? (await freePort());
   const url = `http://localhost:${port}`;
   const child = spawn('dotnet', ['run', '--no-build', '--no-launch-profile', '--project', projectPath, '--urls', url], {
-    env: { ...(options.env ?? process.env), ASPNETCORE_ENVIRONMENT: options.env?.ASPNETCORE_ENVIRONMENT ?? 'Development', DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', Logging__LogLevel__Default: 'Warning' },
+    env: {
+      ...(options.env ?? process.env),
+      ASPNETCORE_ENVIRONMENT: options.env?.ASPNETCORE_ENVIRONMENT ?? 'Development',
+      DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+      DOTNET_NOLOGO: '1',
+      Logging__LogLevel__Default: 'Warning',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -104,7 +110,8 @@ export async function startApp(projectPath: string, options: { port?: number; ti
   started.add(stop);
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
-    if (exited !== null) throw new UserError(`the app exited (code ${exited}) before it answered on ${url}: ${lastLine(output())}`, { hint: 'run dotnet run in the project to see why' });
+    if (exited !== null)
+      throw new UserError(`the app exited (code ${exited}) before it answered on ${url}: ${lastLine(output())}`, { hint: 'run dotnet run in the project to see why' });
     try {
       const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) });
       if (response.status < 500) return { url, port, output, stop };
@@ -114,5 +121,7 @@ export async function startApp(projectPath: string, options: { port?: number; ti
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new UserError(`the app did not answer on ${url} within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s (last output: ${lastLine(output())})`, { hint: 'run dotnet run in the project to see why' });
+  throw new UserError(`the app did not answer on ${url} within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s (last output: ${lastLine(output())})`, {
+    hint: 'run dotnet run in the project to see why',
+  });
 }

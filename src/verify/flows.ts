@@ -172,7 +172,8 @@ export class Flow {
     const submitted = await this.page.evaluate(() => {
       const form = [...document.querySelectorAll('form')].find((f) => /log-?out|log-?off|sign-?out/i.test(f.getAttribute('action') ?? ''));
       if (!form) return false;
-      form.requestSubmit ? form.requestSubmit() : form.submit();
+      if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
       return true;
     });
     if (!submitted) throw new Error(`no sign-out form (a form whose action names logout, logoff or signout) on ${this.page.url()}`);
@@ -190,21 +191,28 @@ export class Flow {
    * Marks the form holding `passwords` password fields on the current page and its fields (data-pkm-* attributes),
    * as found by input types, names and labels; returns what it marked, or why it could not.
    */
-  async markForm(kind: 'register' | 'login', given: Record<string, string> = {}): Promise<{ form: string; fields: Record<string, string>; extra: { name: string; type: string; value: string }[]; problem?: string }> {
+  async markForm(
+    kind: 'register' | 'login',
+    given: Record<string, string> = {},
+  ): Promise<{ form: string; fields: Record<string, string>; extra: { name: string; type: string; value: string }[]; problem?: string }> {
     return this.page.evaluate(
       ({ kind, given }) => {
-        const visible = (e: Element) => !(e as HTMLElement).hidden && (e as HTMLInputElement).type !== 'hidden' && !(e as HTMLInputElement).disabled && getComputedStyle(e).display !== 'none';
+        const visible = (e: Element) =>
+          !(e as HTMLElement).hidden && (e as HTMLInputElement).type !== 'hidden' && !(e as HTMLInputElement).disabled && getComputedStyle(e).display !== 'none';
         const forms = [...document.querySelectorAll('form')];
         const passwords = (f: HTMLFormElement) => [...f.querySelectorAll('input[type="password"]')].filter(visible);
         const form = kind === 'register' ? forms.find((f) => passwords(f).length >= 2) : forms.find((f) => passwords(f).length === 1);
         if (!form) return { form: '', fields: {}, extra: [], problem: `no form with ${kind === 'register' ? 'a password and a confirmation field' : 'one password field'}` };
         form.setAttribute('data-pkm-form', kind);
         const inputs = [...form.querySelectorAll('input, select, textarea')].filter(visible) as HTMLInputElement[];
-        const labelOf = (i: HTMLInputElement) => (i.id ? document.querySelector(`label[for="${i.id}"]`)?.textContent ?? '' : '') + ' ' + (i.getAttribute('aria-label') ?? '') + ' ' + (i.placeholder ?? '');
+        const labelOf = (i: HTMLInputElement) =>
+          (i.id ? (document.querySelector(`label[for="${i.id}"]`)?.textContent ?? '') : '') + ' ' + (i.getAttribute('aria-label') ?? '') + ' ' + (i.placeholder ?? '');
         const isUser = (i: HTMLInputElement) => i.type === 'email' || /e-?mail|user\s*name|username|login/i.test(`${i.name} ${i.id} ${labelOf(i)}`);
         const email = inputs.find((i) => i.type === 'email') ?? inputs.find((i) => (i.type === 'text' || !i.getAttribute('type')) && isUser(i));
         const [password, confirm] = passwords(form) as HTMLInputElement[];
-        const submit = ([...form.querySelectorAll('button, input[type="submit"]')] as HTMLButtonElement[]).find((b) => visible(b) && (b.type === 'submit' || !b.getAttribute('type')) && b.name !== '__passkeySubmit' && !b.closest('passkey-submit'));
+        const submit = ([...form.querySelectorAll('button, input[type="submit"]')] as HTMLButtonElement[]).find(
+          (b) => visible(b) && (b.type === 'submit' || !b.getAttribute('type')) && b.name !== '__passkeySubmit' && !b.closest('passkey-submit'),
+        );
         const fields: Record<string, string> = {};
         const mark = (e: Element | undefined, name: string) => {
           if (!e) return;
@@ -215,7 +223,13 @@ export class Flow {
         mark(password, 'password');
         if (kind === 'register') mark(confirm, 'confirm');
         mark(submit, 'submit');
-        if (!email) return { form: `form[data-pkm-form="${kind}"]`, fields, extra: [], problem: 'no e-mail or user name field (an input of type email, or one named or labelled e-mail / user name)' };
+        if (!email)
+          return {
+            form: `form[data-pkm-form="${kind}"]`,
+            fields,
+            extra: [],
+            problem: 'no e-mail or user name field (an input of type email, or one named or labelled e-mail / user name)',
+          };
         if (!submit) return { form: `form[data-pkm-form="${kind}"]`, fields, extra: [], problem: 'no submit button' };
         // Every other field the form requires, filled by its type (register only).
         const extra: { name: string; type: string; value: string }[] = [];
@@ -224,32 +238,71 @@ export class Flow {
             if ([email, password, confirm].includes(input) || input.getAttribute('data-pkm-field')) continue;
             const key = input.name || input.id;
             const own = given[input.name] ?? given[input.id];
-            const required = input.required || input.hasAttribute('data-val-required') || input.getAttribute('data-val-range-min') === 'True' || input.getAttribute('aria-required') === 'true';
+            const required =
+              input.required || input.hasAttribute('data-val-required') || input.getAttribute('data-val-range-min') === 'True' || input.getAttribute('aria-required') === 'true';
             if (own === undefined && (!required || (input.type !== 'checkbox' && input.value))) continue;
-            const type = input.tagName === 'SELECT' ? 'select' : input.tagName === 'TEXTAREA' ? 'textarea' : (input.type || 'text');
+            const type = input.tagName === 'SELECT' ? 'select' : input.tagName === 'TEXTAREA' ? 'textarea' : input.type || 'text';
             let value = own;
             if (value === undefined) {
               const max = Number(input.getAttribute('maxlength') ?? input.getAttribute('data-val-length-max') ?? 0) || 40;
               const min = Number(input.getAttribute('minlength') ?? input.getAttribute('data-val-length-min') ?? 0) || 0;
               const text = 'Passkey Verify'.padEnd(min, 'x').slice(0, max);
               switch (type) {
-                case 'text': case 'search': case 'textarea': value = text; break;
-                case 'tel': value = '+15555550100'; break;
-                case 'url': value = 'https://example.test/'; break;
-                case 'email': value = `verify-${Date.now()}@example.test`; break;
-                case 'number': case 'range': value = input.min || (input.getAttribute('data-val-range-min') ?? '1'); break;
-                case 'date': value = input.min && input.min > '1990-01-01' ? input.min : input.max && input.max < '1990-01-01' ? input.max : '1990-01-01'; break;
-                case 'datetime-local': value = '1990-01-01T12:00'; break;
-                case 'month': value = '1990-01'; break;
-                case 'time': value = '12:00'; break;
-                case 'checkbox': value = 'checked'; break;
-                case 'radio': value = 'checked'; break;
-                case 'select': value = ([...(input as unknown as HTMLSelectElement).options].find((o) => o.value)?.value) ?? ''; break;
-                default: return { form: `form[data-pkm-form="${kind}"]`, fields, extra, problem: `the register form requires the field ${key} (type ${type}), which verify cannot fill: pass --register-field ${key}=<value>` };
+                case 'text':
+                case 'search':
+                case 'textarea':
+                  value = text;
+                  break;
+                case 'tel':
+                  value = '+15555550100';
+                  break;
+                case 'url':
+                  value = 'https://example.test/';
+                  break;
+                case 'email':
+                  value = `verify-${Date.now()}@example.test`;
+                  break;
+                case 'number':
+                case 'range':
+                  value = input.min || (input.getAttribute('data-val-range-min') ?? '1');
+                  break;
+                case 'date':
+                  value = input.min && input.min > '1990-01-01' ? input.min : input.max && input.max < '1990-01-01' ? input.max : '1990-01-01';
+                  break;
+                case 'datetime-local':
+                  value = '1990-01-01T12:00';
+                  break;
+                case 'month':
+                  value = '1990-01';
+                  break;
+                case 'time':
+                  value = '12:00';
+                  break;
+                case 'checkbox':
+                  value = 'checked';
+                  break;
+                case 'radio':
+                  value = 'checked';
+                  break;
+                case 'select':
+                  value = [...(input as unknown as HTMLSelectElement).options].find((o) => o.value)?.value ?? '';
+                  break;
+                default:
+                  return {
+                    form: `form[data-pkm-form="${kind}"]`,
+                    fields,
+                    extra,
+                    problem: `the register form requires the field ${key} (type ${type}), which verify cannot fill: pass --register-field ${key}=<value>`,
+                  };
               }
               const pattern = input.getAttribute('pattern') ?? input.getAttribute('data-val-regex-pattern');
               if (pattern && type !== 'checkbox' && !new RegExp(`^(?:${pattern})$`).test(value)) {
-                return { form: `form[data-pkm-form="${kind}"]`, fields, extra, problem: `the register form requires the field ${key} to match ${pattern}: pass --register-field ${key}=<value>` };
+                return {
+                  form: `form[data-pkm-form="${kind}"]`,
+                  fields,
+                  extra,
+                  problem: `the register form requires the field ${key} to match ${pattern}: pass --register-field ${key}=<value>`,
+                };
               }
             }
             input.setAttribute('data-pkm-field', `extra-${extra.length}`);
@@ -386,7 +439,11 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
 
   await flow.step('rename the passkey', async () => {
     await page.goto(flow.url(profile.passkeysPath));
-    await page.locator('tr.passkey-row').first().getByRole('link', { name: /rename/i }).click();
+    await page
+      .locator('tr.passkey-row')
+      .first()
+      .getByRole('link', { name: /rename/i })
+      .click();
     await page.fill('#Input_Name', flow.options.renamedTo);
     await page.click('#rename-submit');
     await page.waitForURL((u) => /\/Passkeys$/i.test(u.pathname));
@@ -397,7 +454,11 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await flow.step('delete the passkey', async () => {
     await page.goto(flow.url(profile.passkeysPath));
     page.once('dialog', (d) => void d.accept());
-    await page.locator('tr.passkey-row').first().getByRole('button', { name: /delete/i }).click();
+    await page
+      .locator('tr.passkey-row')
+      .first()
+      .getByRole('button', { name: /delete/i })
+      .click();
     await page.locator('#passkeys-empty').waitFor();
   });
 

@@ -52,13 +52,22 @@ describe.each(cases)('$fixture', ({ fixture, passkeys }) => {
 
   it('builds with no compiler warning, satisfies EF, and verify passes all 11 steps', async () => {
     const build = await exec('dotnet', ['build', '-nologo', '-clp:NoSummary'], { cwd: app.dir });
-    expect(build.code, build.stdout.split('\n').filter((l) => /error/.test(l)).join('\n')).toBe(0);
+    expect(
+      build.code,
+      build.stdout
+        .split('\n')
+        .filter((l) => /error/.test(l))
+        .join('\n'),
+    ).toBe(0);
     expect(build.stdout.split('\n').filter((l) => /warning CS/.test(l))).toEqual([]);
     const pending = await dotnetEf(['migrations', 'has-pending-model-changes', '--no-build'], app.dir, app.env);
     expect(pending.stdout).toContain('No changes have been made to the model since the last migration.');
     const verify = await runCli(['verify', '--project', app.dir, '--no-build', '--json'], { env: app.env });
     const report = JSON.parse(verify.stdout || '{}');
-    expect(report.steps?.filter((s: { ok: boolean }) => !s.ok), verify.stdout + verify.stderr).toEqual([]);
+    expect(
+      report.steps?.filter((s: { ok: boolean }) => !s.ok),
+      verify.stdout + verify.stderr,
+    ).toEqual([]);
     expect(report.steps).toHaveLength(11);
     expect(verify.code).toBe(0);
     // Passkeys are managed where the app's account menu links.
@@ -81,7 +90,10 @@ describe('layout-environments: the script loads in every environment', () => {
     });
     const report = JSON.parse(production.stdout || '{}');
     expect(report.environment).toBe('Production');
-    expect(report.steps?.filter((s: { ok: boolean }) => !s.ok), production.stdout + production.stderr).toEqual([]);
+    expect(
+      report.steps?.filter((s: { ok: boolean }) => !s.ok),
+      production.stdout + production.stderr,
+    ).toEqual([]);
   }, 240_000);
 });
 
@@ -175,7 +187,10 @@ describe('register-extra-fields: verify fills the fields the app requires', () =
   it('the account verify registered has the display name and date of birth the form required', async () => {
     const app = apps.get('register-extra-fields')!;
     const db = new Database(path.join(app.dir, 'bookings.db'), { readonly: true });
-    const claims = db.prepare("select ClaimType, ClaimValue from AspNetUserClaims c join AspNetUsers u on u.Id = c.UserId where u.Email like 'passkey-verify-%'").all() as { ClaimType: string; ClaimValue: string }[];
+    const claims = db.prepare("select ClaimType, ClaimValue from AspNetUserClaims c join AspNetUsers u on u.Id = c.UserId where u.Email like 'passkey-verify-%'").all() as {
+      ClaimType: string;
+      ClaimValue: string;
+    }[];
     db.close();
     expect(claims.map((c) => c.ClaimType)).toContain('display_name');
     expect(claims.find((c) => c.ClaimType === 'display_name')!.ClaimValue.length).toBeGreaterThanOrEqual(2);

@@ -53,7 +53,10 @@ describe.each([
     expect(mine.history).toEqual(theirs.history);
     expect(mine.history.at(-1)).toBe(`${app.migrationId} 10.0.15`);
 
-    const tables = ['AspNetUsers', 'AspNetUserClaims', 'AspNetUserLogins', 'AspNetRoles', 'AspNetUserRoles', 'AspNetUserTokens', 'AspNetRoleClaims'].map((name) => ({ name, orderBy: '1, 2' }));
+    const tables = ['AspNetUsers', 'AspNetUserClaims', 'AspNetUserLogins', 'AspNetRoles', 'AspNetUserRoles', 'AspNetUserTokens', 'AspNetRoleClaims'].map((name) => ({
+      name,
+      orderBy: '1, 2',
+    }));
     expect(await checksums('sqlite', ourDb, tables)).toEqual(await checksums('sqlite', before, tables));
 
     const script = await ours(['db', 'update', '--script', '--project', app.dir]);
@@ -67,7 +70,15 @@ describe('PostgreSQL: guid-postgres (Guid keys, schema auth, PhoneNumber reshape
     cleanups.push(() => rmSync(app.dir, { recursive: true, force: true }));
     const before = await createPostgres(fixtureScript('guid-postgres', 'postgres'));
     cleanups.push(before.drop);
-    const seed = { kind: 'postgres' as const, target: before.database, schema: 'auth', users: 'AspNetUsers', claims: 'AspNetUserClaims', logins: 'AspNetUserLogins', key: 'uuid' as const };
+    const seed = {
+      kind: 'postgres' as const,
+      target: before.database,
+      schema: 'auth',
+      users: 'AspNetUsers',
+      claims: 'AspNetUserClaims',
+      logins: 'AspNetUserLogins',
+      key: 'uuid' as const,
+    };
     await seedUsers(seed, 25);
     // Same content in all three: the seeded database copied twice.
     const mineDb = await copyPostgres(before.database);

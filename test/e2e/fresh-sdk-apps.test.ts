@@ -82,7 +82,10 @@ function toBomCrlf(dir: string): string[] {
   for (const rel of readdirSync(dir, { recursive: true }).map(String)) {
     const full = path.join(dir, rel);
     if (!/\.(cs|cshtml|csproj|json)$/.test(rel) || /(^|[\\/])(bin|obj)[\\/]/.test(rel) || !statSync(full).isFile()) continue;
-    const text = readFileSync(full, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').replace(/\n/g, '\r\n');
+    const text = readFileSync(full, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .replace(/\r\n/g, '\n')
+      .replace(/\n/g, '\r\n');
     writeFileSync(full, '\uFEFF' + text);
     files.push(rel);
   }

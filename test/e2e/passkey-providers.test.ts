@@ -18,7 +18,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A minimal CBOR writer for the test inputs (definite lengths only, as authenticators write them).
 const head = (major: number, n: number): number[] =>
-  n < 24 ? [(major << 5) | n] : n < 256 ? [(major << 5) | 24, n] : n < 65536 ? [(major << 5) | 25, n >> 8, n & 255] : [(major << 5) | 26, (n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255];
+  n < 24
+    ? [(major << 5) | n]
+    : n < 256
+      ? [(major << 5) | 24, n]
+      : n < 65536
+        ? [(major << 5) | 25, n >> 8, n & 255]
+        : [(major << 5) | 26, (n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255];
 const text = (s: string) => [...head(3, Buffer.byteLength(s)), ...Buffer.from(s)];
 const bytes = (b: number[]) => [...head(2, b.length), ...b];
 const map = (entries: number[][]) => [...head(5, entries.length / 2), ...entries.flat()];
@@ -29,7 +35,10 @@ function authData(aaguid: string, attested = true): number[] {
   return [
     ...Array(32).fill(7), // rpIdHash
     attested ? 0x45 : 0x05, // UP | UV | (AT)
-    0, 0, 0, 1, // signCount
+    0,
+    0,
+    0,
+    1, // signCount
     ...(attested ? [...Buffer.from(aaguid.replace(/-/g, ''), 'hex'), 0, id.length, ...id, 0xa1, 0x01, 0x02] : []),
   ];
 }
@@ -37,19 +46,25 @@ function authData(aaguid: string, attested = true): number[] {
 const none = (data: number[]) => map([text('fmt'), text('none'), text('attStmt'), map([]), text('authData'), bytes(data)]);
 const packed = (data: number[]) =>
   map([
-    text('fmt'), text('packed'),
-    text('attStmt'), map([text('alg'), negative(-7), text('sig'), bytes(Array(71).fill(9)), text('x5c'), [...head(4, 1), ...bytes(Array(300).fill(3))]]),
-    text('authData'), bytes(data),
+    text('fmt'),
+    text('packed'),
+    text('attStmt'),
+    map([text('alg'), negative(-7), text('sig'), bytes(Array(71).fill(9)), text('x5c'), [...head(4, 1), ...bytes(Array(300).fill(3))]]),
+    text('authData'),
+    bytes(data),
   ]);
 const hex = (b: number[]) => Buffer.from(b).toString('hex');
 
 it('names passkeys from known AAGUIDs and nothing else', async () => {
   mkdirSync(path.join(dir, 'Passkeys'));
-  writeFileSync(path.join(dir, 'Providers.csproj'), `<Project Sdk="Microsoft.NET.Sdk">
+  writeFileSync(
+    path.join(dir, 'Providers.csproj'),
+    `<Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>
   <ItemGroup><FrameworkReference Include="Microsoft.AspNetCore.App" /></ItemGroup>
 </Project>
-`);
+`,
+  );
   for (const name of ['PasskeyAccount', 'PasskeyInputModel']) {
     const template = readFileSync(path.join(repoRoot, 'templates', 'ui', 'common', `${name}.cs.tmpl`), 'utf8');
     writeFileSync(path.join(dir, 'Passkeys', `${name}.cs`), template.replace(/\{\{Namespace\}\}/g, 'ProviderCheck'));
@@ -80,5 +95,17 @@ it('names passkeys from known AAGUIDs and nothing else', async () => {
   );
   const run = await exec('dotnet', ['run', '--project', dir, '--', path.join(dir, 'inputs.txt')], { cwd: dir, env: { DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' } });
   expect(run.code, run.stdout + run.stderr).toBe(0);
-  expect(run.stdout.trim().split(/\r?\n/)).toEqual(['Google Password Manager', 'iCloud Keychain', '(none)', '(none)', '(none)', '(refused)', '(refused)', '(refused)', '(refused)', '(refused)', '(refused)']);
+  expect(run.stdout.trim().split(/\r?\n/)).toEqual([
+    'Google Password Manager',
+    'iCloud Keychain',
+    '(none)',
+    '(none)',
+    '(none)',
+    '(refused)',
+    '(refused)',
+    '(refused)',
+    '(refused)',
+    '(refused)',
+    '(refused)',
+  ]);
 }, 180_000);

@@ -17,14 +17,50 @@ import { dotnetEf } from '../helpers/dotnet.js';
 
 const MVC = mvcProfile({ account: '/Account', manage: '/Manage' });
 const cases: { fixture: string; bootstrap: 4 | 5; capture: string; profile: AppProfile; endpoints: string; manage: string[]; verify?: boolean }[] = [
-  { fixture: 'webapp-sqlite', bootstrap: 5, capture: 'identity-ui', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'], verify: true },
-  { fixture: 'scaffolded-pages', bootstrap: 5, capture: 'scaffolded', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
-  { fixture: 'guid-postgres', bootstrap: 4, capture: 'identity-ui-bootstrap4', profile: IDENTITY_PAGES, endpoints: '/Identity/Account', manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'] },
+  {
+    fixture: 'webapp-sqlite',
+    bootstrap: 5,
+    capture: 'identity-ui',
+    profile: IDENTITY_PAGES,
+    endpoints: '/Identity/Account',
+    manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'],
+    verify: true,
+  },
+  {
+    fixture: 'scaffolded-pages',
+    bootstrap: 5,
+    capture: 'scaffolded',
+    profile: IDENTITY_PAGES,
+    endpoints: '/Identity/Account',
+    manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'],
+  },
+  {
+    fixture: 'guid-postgres',
+    bootstrap: 4,
+    capture: 'identity-ui-bootstrap4',
+    profile: IDENTITY_PAGES,
+    endpoints: '/Identity/Account',
+    manage: ['/Identity/Account/Manage/Passkeys', '/Identity/Account/Manage/RenamePasskey?id=AAAA'],
+  },
   { fixture: 'mvc-startup', bootstrap: 4, capture: 'mvc', profile: MVC, endpoints: '/Account', manage: ['/Manage/Passkeys', '/Manage/RenamePasskey?id=AAAA'], verify: true },
   // No ManageController: passkeys are managed in a new PasskeysController.
-  { fixture: 'mvc-no-manage', bootstrap: 4, capture: 'mvc-no-manage', profile: mvcProfile({ account: '/Account', manage: '/Passkeys' }), endpoints: '/Account', manage: ['/Passkeys/Passkeys', '/Passkeys/RenamePasskey?id=AAAA'] },
+  {
+    fixture: 'mvc-no-manage',
+    bootstrap: 4,
+    capture: 'mvc-no-manage',
+    profile: mvcProfile({ account: '/Account', manage: '/Passkeys' }),
+    endpoints: '/Account',
+    manage: ['/Passkeys/Passkeys', '/Passkeys/RenamePasskey?id=AAAA'],
+  },
   // An area, attribute routes, another login path and a minimal Program.cs.
-  { fixture: 'mvc-area-minimal', bootstrap: 4, capture: 'mvc-area', profile: mvcProfile({ account: '/members/Account', manage: '/members/Manage' }), endpoints: '/members/Account', manage: ['/members/Manage/Passkeys', '/members/Manage/RenamePasskey?id=AAAA'] },
+  {
+    fixture: 'mvc-area-minimal',
+    bootstrap: 4,
+    capture: 'mvc-area',
+    profile: mvcProfile({ account: '/members/Account', manage: '/members/Manage' }),
+    endpoints: '/members/Account',
+    manage: ['/members/Manage/Passkeys', '/members/Manage/RenamePasskey?id=AAAA'],
+  },
 ];
 
 const captureRoot = process.env.PKM_CAPTURE_DIR;
@@ -68,20 +104,27 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
   it('registers, adds a passkey, signs in with it (button and autofill), renames and deletes it; the deleted passkey is refused', async () => {
     const flow = newFlow(session, captureRoot ? path.join(captureRoot, capture) : undefined);
     const results = await runPasskeyFlow(flow);
-    expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
+    expect(
+      results.filter((r) => !r.ok),
+      JSON.stringify(results, null, 1),
+    ).toEqual([]);
     expect(results.map((r) => r.name)).toHaveLength(11);
   }, 120_000);
 
-  it.runIf(verify)('passkey-migrate verify passes (one line per step, exit 0)', async () => {
-    const result = await runCli(['verify', '--project', app.dir, '--no-build', '--json'], { env: app.env });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
-    expect(report.status).toBe('passed');
-    expect(report.steps.map((s: { ok: boolean }) => s.ok)).toEqual(Array(11).fill(true));
-    const human = await runCli(['verify', '--project', app.dir, '--no-build'], { env: app.env });
-    expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout.split('\n').filter((l) => /^pass /.test(l))).toHaveLength(11);
-  }, 120_000);
+  it.runIf(verify)(
+    'passkey-migrate verify passes (one line per step, exit 0)',
+    async () => {
+      const result = await runCli(['verify', '--project', app.dir, '--no-build', '--json'], { env: app.env });
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.status).toBe('passed');
+      expect(report.steps.map((s: { ok: boolean }) => s.ok)).toEqual(Array(11).fill(true));
+      const human = await runCli(['verify', '--project', app.dir, '--no-build'], { env: app.env });
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout.split('\n').filter((l) => /^pass /.test(l))).toHaveLength(11);
+    },
+    120_000,
+  );
 
   it('EF Core agrees with the migrated app: no pending model changes, nothing left to apply', async () => {
     const pending = await dotnetEf(['migrations', 'has-pending-model-changes', '--no-build'], app.dir, app.env);
@@ -148,7 +191,11 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       expect(dialogs).toEqual([]);
 
       // Names longer than 200 characters are refused by the server (client-side limits bypassed).
-      await s.page.locator('tr.passkey-row').first().getByRole('link', { name: /rename/i }).click();
+      await s.page
+        .locator('tr.passkey-row')
+        .first()
+        .getByRole('link', { name: /rename/i })
+        .click();
       await s.page.evaluate(() => {
         const input = document.querySelector<HTMLInputElement>('#Input_Name')!;
         input.removeAttribute('maxlength');
@@ -156,7 +203,10 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
         (input.form as HTMLFormElement).submit();
       });
       await s.page.waitForLoadState('load');
-      await s.page.getByText(/at most 200 characters/i).first().waitFor();
+      await s.page
+        .getByText(/at most 200 characters/i)
+        .first()
+        .waitFor();
       await s.page.goto(flow.url(profile.passkeysPath));
       expect((await flow.passkeyRows())[0]?.name).toBe('<script>alert(1)</script>');
 
@@ -213,81 +263,101 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       });
       const flow = newFlow(s);
       const results = await runPasskeyFlow(flow);
-      expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
+      expect(
+        results.filter((r) => !r.ok),
+        JSON.stringify(results, null, 1),
+      ).toEqual([]);
       expect(await s.page.evaluate(() => typeof (PublicKeyCredential as any).parseRequestOptionsFromJSON)).toBe('undefined');
     } finally {
       await s.close();
     }
   }, 120_000);
 
-  it.runIf(verify)('asks for the current password to add a passkey when the sign-in is not recent', async () => {
-    const strict = await startApp(app.dir, { env: { ...process.env, ...app.env, Passkeys__RecentSignInMinutes: '0' } });
-    const s = await openBrowser(findBrowser());
-    try {
-      const flow = newFlow(s);
-      (flow.options as { baseUrl: string }).baseUrl = strict.url;
-      await registerAndSignIn(flow);
-      expect(flow.results.filter((r) => !r.ok)).toEqual([]);
-      await s.page.goto(flow.url(profile.passkeysPath));
-      await s.page.locator('#password').waitFor();
-      // Each attempt waits for its own POST to be answered: the page before and after shows the same message.
-      const add = async (password: string) => {
-        await s.page.fill('#password', password);
-        const posted = s.page.waitForResponse((r) => r.request().method() === 'POST' && /handler=Add|\/AddPasskey\b/i.test(r.url()));
-        await s.page.getByRole('button', { name: /add a passkey/i }).click();
-        await posted;
-        await s.page.waitForLoadState('load');
-      };
-      await add('');
-      await s.page.getByText(/enter your current password to add a passkey/i).first().waitFor();
-      expect(await flow.passkeyRows()).toEqual([]);
-      await add('not-the-password');
-      await s.page.getByText(/enter your current password to add a passkey/i).first().waitFor();
-      await add(flow.options.password);
-      await s.page.waitForURL(/RenamePasskey/);
-      await s.page.goto(flow.url(profile.passkeysPath));
-      expect(await flow.passkeyRows()).toHaveLength(1);
-    } finally {
-      await s.close();
-      await strict.stop();
-    }
-  }, 120_000);
-
-  it.runIf(fixture === 'webapp-sqlite')('stops at 100 passkeys a user: the add button gives way to the limit message', async () => {
-    const s = await openBrowser(findBrowser());
-    try {
-      const flow = newFlow(s);
-      await registerAndSignIn(flow);
-      const addOne = async (name: string) => {
-        await s.page.goto(flow.url(profile.passkeysPath));
-        await s.page.getByRole('button', { name: /add a passkey/i }).click();
-        await s.page.waitForURL(/RenamePasskey/);
-        await s.page.fill('#Input_Name', name);
-        await s.page.click('#rename-submit');
-        await s.page.waitForURL(/\/Passkeys$/);
-      };
-      await addOne('first');
-      // 98 more rows like the first one (same data, other credential ids), straight into the app's database.
-      const { default: Database } = await import('better-sqlite3');
-      const db = new Database(path.join(app.dir, 'app.db'));
+  it.runIf(verify)(
+    'asks for the current password to add a passkey when the sign-in is not recent',
+    async () => {
+      const strict = await startApp(app.dir, { env: { ...process.env, ...app.env, Passkeys__RecentSignInMinutes: '0' } });
+      const s = await openBrowser(findBrowser());
       try {
-        const row = db.prepare('select p.UserId, p.Data from AspNetUserPasskeys p join AspNetUsers u on u.Id = p.UserId where u.UserName = ?').get(flow.options.email) as { UserId: string; Data: string };
-        const insert = db.prepare('insert into AspNetUserPasskeys (CredentialId, UserId, Data) values (?, ?, ?)');
-        for (let i = 0; i < 98; i++) insert.run(randomBytes(32), row.UserId, row.Data);
+        const flow = newFlow(s);
+        (flow.options as { baseUrl: string }).baseUrl = strict.url;
+        await registerAndSignIn(flow);
+        expect(flow.results.filter((r) => !r.ok)).toEqual([]);
+        await s.page.goto(flow.url(profile.passkeysPath));
+        await s.page.locator('#password').waitFor();
+        // Each attempt waits for its own POST to be answered: the page before and after shows the same message.
+        const add = async (password: string) => {
+          await s.page.fill('#password', password);
+          const posted = s.page.waitForResponse((r) => r.request().method() === 'POST' && /handler=Add|\/AddPasskey\b/i.test(r.url()));
+          await s.page.getByRole('button', { name: /add a passkey/i }).click();
+          await posted;
+          await s.page.waitForLoadState('load');
+        };
+        await add('');
+        await s.page
+          .getByText(/enter your current password to add a passkey/i)
+          .first()
+          .waitFor();
+        expect(await flow.passkeyRows()).toEqual([]);
+        await add('not-the-password');
+        await s.page
+          .getByText(/enter your current password to add a passkey/i)
+          .first()
+          .waitFor();
+        await add(flow.options.password);
+        await s.page.waitForURL(/RenamePasskey/);
+        await s.page.goto(flow.url(profile.passkeysPath));
+        expect(await flow.passkeyRows()).toHaveLength(1);
       } finally {
-        db.close();
+        await s.close();
+        await strict.stop();
       }
-      await s.page.goto(flow.url(profile.passkeysPath));
-      expect(await flow.passkeyRows()).toHaveLength(99);
-      // Past 64 passkeys Chromium refuses the full excludeCredentials list; the element sends the last 64.
-      await addOne('the hundredth');
-      expect(await flow.passkeyRows()).toHaveLength(100);
-      expect(await s.page.getByRole('button', { name: /add a passkey/i }).count()).toBe(0);
-      await s.page.getByText(/reached the limit of 100 passkeys/i).waitFor();
-    } finally {
-      await s.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
+
+  it.runIf(fixture === 'webapp-sqlite')(
+    'stops at 100 passkeys a user: the add button gives way to the limit message',
+    async () => {
+      const s = await openBrowser(findBrowser());
+      try {
+        const flow = newFlow(s);
+        await registerAndSignIn(flow);
+        const addOne = async (name: string) => {
+          await s.page.goto(flow.url(profile.passkeysPath));
+          await s.page.getByRole('button', { name: /add a passkey/i }).click();
+          await s.page.waitForURL(/RenamePasskey/);
+          await s.page.fill('#Input_Name', name);
+          await s.page.click('#rename-submit');
+          await s.page.waitForURL(/\/Passkeys$/);
+        };
+        await addOne('first');
+        // 98 more rows like the first one (same data, other credential ids), straight into the app's database.
+        const { default: Database } = await import('better-sqlite3');
+        const db = new Database(path.join(app.dir, 'app.db'));
+        try {
+          const row = db.prepare('select p.UserId, p.Data from AspNetUserPasskeys p join AspNetUsers u on u.Id = p.UserId where u.UserName = ?').get(flow.options.email) as {
+            UserId: string;
+            Data: string;
+          };
+          const insert = db.prepare('insert into AspNetUserPasskeys (CredentialId, UserId, Data) values (?, ?, ?)');
+          for (let i = 0; i < 98; i++) insert.run(randomBytes(32), row.UserId, row.Data);
+        } finally {
+          db.close();
+        }
+        await s.page.goto(flow.url(profile.passkeysPath));
+        expect(await flow.passkeyRows()).toHaveLength(99);
+        // Past 64 passkeys Chromium refuses the full excludeCredentials list; the element sends the last 64.
+        await addOne('the hundredth');
+        expect(await flow.passkeyRows()).toHaveLength(100);
+        expect(await s.page.getByRole('button', { name: /add a passkey/i }).count()).toBe(0);
+        await s.page.getByText(/reached the limit of 100 passkeys/i).waitFor();
+      } finally {
+        await s.close();
+      }
+    },
+    120_000,
+  );
 
   // Last: it spends this minute's allowance of the request-options endpoint.
   it('rate-limits the option endpoints: 429 with Retry-After once 20 a minute are spent', async () => {

@@ -33,7 +33,13 @@ describe('the untouched app', () => {
   it('a model change no migration has is reported as the app’s, and add --require-clean-build stops on it', async () => {
     const dir = await app();
     const context = path.join(dir, 'Data', 'ApplicationDbContext.cs');
-    writeFileSync(context, readFileSync(context, 'utf8').replace('    {\n    }\n}', '    {\n    }\n\n    public DbSet<Order> Orders => Set<Order>();\n}\n\npublic class Order\n{\n    public int Id { get; set; }\n}'));
+    writeFileSync(
+      context,
+      readFileSync(context, 'utf8').replace(
+        '    {\n    }\n}',
+        '    {\n    }\n\n    public DbSet<Order> Orders => Set<Order>();\n}\n\npublic class Order\n{\n    public int Id { get; set; }\n}',
+      ),
+    );
     const detect = await runCli(['detect', '--build', '--skip-db', '--project', dir]);
     expect(detect.code, detect.stderr).toBe(0);
     expect(detect.stdout).toMatch(/EF model\s+changes no migration has \(stale snapshot\)/);

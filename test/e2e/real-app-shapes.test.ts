@@ -36,7 +36,14 @@ function compilerWarnings(output: string): Set<string> {
 
 async function build(dir: string, configuration = 'Debug') {
   const result = await exec('dotnet', ['build', '-nologo', '-c', configuration, '-clp:NoSummary'], { cwd: dir });
-  expect(result.code, result.stdout.split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')).toBe(0);
+  expect(
+    result.code,
+    result.stdout
+      .split('\n')
+      .filter((l) => /error/.test(l))
+      .slice(0, 5)
+      .join('\n'),
+  ).toBe(0);
   return compilerWarnings(result.stdout);
 }
 
@@ -92,35 +99,44 @@ describe.each(cases)('$fixture', ({ fixture, web, data, browser, release, bomCrl
     const dataDir = path.join(app.dir, data);
     expect(await ef(['migrations', 'has-pending-model-changes', '--no-build'], webDir, dataDir)).toContain('No changes have been made to the model since the last migration.');
     await ef(['migrations', 'add', 'Next', '--no-build'], webDir, dataDir);
-    const folder = readdirSync(dataDir, { recursive: true }).map(String).find((f) => /_Next\.cs$/.test(f))!;
+    const folder = readdirSync(dataDir, { recursive: true })
+      .map(String)
+      .find((f) => /_Next\.cs$/.test(f))!;
     const next = readFileSync(path.join(dataDir, folder), 'utf8');
     expect(next.replace(/\s+/g, ' ')).toMatch(/void Up\(MigrationBuilder migrationBuilder\) \{ \} .*void Down\(MigrationBuilder migrationBuilder\) \{ \}/);
     // Removed by hand: `migrations remove` would rewrite the snapshot in EF's own line endings.
     for (const f of readdirSync(path.dirname(path.join(dataDir, folder)))) if (/_Next(\.Designer)?\.cs$/.test(f)) rmSync(path.join(path.dirname(path.join(dataDir, folder)), f));
   }, 300_000);
 
-  it.runIf(browser)('registers, adds a passkey, signs in with it and manages it in Chromium', async () => {
-    await buildApp(path.join(app.dir, web));
-    running = await startApp(path.join(app.dir, web), { env: { ...process.env, ...app.env } });
-    const session = await openBrowser(findBrowser());
-    try {
-      const id = randomBytes(4).toString('hex');
-      const flow = new Flow(session, {
-        baseUrl: running.url,
-        profile: IDENTITY_PAGES,
-        email: `user-${id}@example.test`,
-        password: `Pk-${id}-Test!9xx`,
-        passkeyName: 'Laptop',
-        renamedTo: 'Laptop (renamed)',
-        timeoutMs: 15_000,
-        screenshotDir: path.join(app.dir, '.failures'),
-      });
-      const results = await runPasskeyFlow(flow);
-      expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
-    } finally {
-      await session.close();
-    }
-  }, 300_000);
+  it.runIf(browser)(
+    'registers, adds a passkey, signs in with it and manages it in Chromium',
+    async () => {
+      await buildApp(path.join(app.dir, web));
+      running = await startApp(path.join(app.dir, web), { env: { ...process.env, ...app.env } });
+      const session = await openBrowser(findBrowser());
+      try {
+        const id = randomBytes(4).toString('hex');
+        const flow = new Flow(session, {
+          baseUrl: running.url,
+          profile: IDENTITY_PAGES,
+          email: `user-${id}@example.test`,
+          password: `Pk-${id}-Test!9xx`,
+          passkeyName: 'Laptop',
+          renamedTo: 'Laptop (renamed)',
+          timeoutMs: 15_000,
+          screenshotDir: path.join(app.dir, '.failures'),
+        });
+        const results = await runPasskeyFlow(flow);
+        expect(
+          results.filter((r) => !r.ok),
+          JSON.stringify(results, null, 1),
+        ).toEqual([]);
+      } finally {
+        await session.close();
+      }
+    },
+    300_000,
+  );
 });
 
 describe('an app with passkey support of its own (Fido2NetLib)', () => {
@@ -132,7 +148,9 @@ describe('an app with passkey support of its own (Fido2NetLib)', () => {
       expect(refused.code).toBe(1);
       const lines = refused.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^error: the app already has passkey support of its own: the package Fido2 4\.3\.2 \(SampleShop\.csproj\); IFido2 used in the app's own code \(Services\/SecurityKeyService\.cs:8\); navigator\.credentials\.create\(\) in the app's script \(wwwroot\/js\/security-key\.js:3\)/);
+      expect(lines[0]).toMatch(
+        /^error: the app already has passkey support of its own: the package Fido2 4\.3\.2 \(SampleShop\.csproj\); IFido2 used in the app's own code \(Services\/SecurityKeyService\.cs:8\); navigator\.credentials\.create\(\) in the app's script \(wwwroot\/js\/security-key\.js:3\)/,
+      );
       expect(lines[0]).toMatch(/--skip-ui .* --force-ui/);
       expect(treeDigest(dir)).toBe(digest);
       const detect = JSON.parse((await runCli(['detect', '--json', '--skip-db', '--project', dir])).stdout);
@@ -179,7 +197,10 @@ describe('module-tables: SimplCommerce’s shape', () => {
     expect(await ef(['migrations', 'has-pending-model-changes', '--no-build'], app.dir, app.dir)).toContain('No changes have been made to the model since the last migration.');
     const verify = await runCli(['verify', '--project', app.dir, '--no-build', '--json']);
     const report = JSON.parse(verify.stdout || '{}');
-    expect(report.steps?.filter((s: { ok: boolean }) => !s.ok), verify.stdout + verify.stderr).toEqual([]);
+    expect(
+      report.steps?.filter((s: { ok: boolean }) => !s.ok),
+      verify.stdout + verify.stderr,
+    ).toEqual([]);
     expect(verify.code).toBe(0);
   }, 300_000);
 });

@@ -85,7 +85,9 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
   /** The options a <passkey-submit> element on the page would fetch, with the token it would send. */
   async function elementOptions<T>(page: Page, scope: string): Promise<{ options: T; status: number; formAction: string }> {
     const element = page.locator(`${scope} passkey-submit`).first();
-    const [optionsUrl, name, value, formAction] = await Promise.all(['options-url', 'request-token-name', 'request-token-value', 'form-action'].map((a) => element.getAttribute(a)));
+    const [optionsUrl, name, value, formAction] = await Promise.all(
+      ['options-url', 'request-token-name', 'request-token-value', 'form-action'].map((a) => element.getAttribute(a)),
+    );
     const answer = await page.evaluate(
       async ([u, n, v]) => {
         const r = await fetch(u!, { method: 'POST', headers: { [n!]: v! } });
@@ -110,7 +112,11 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     );
   }
 
-  async function craftedAdd(page: Page, craft: Parameters<typeof craftRegistration>[1] | ((o: CreationOptionsJson) => SoftwareCredential), fields: Record<string, string> = {}): Promise<{ posted: Posted; credential: SoftwareCredential }> {
+  async function craftedAdd(
+    page: Page,
+    craft: Parameters<typeof craftRegistration>[1] | ((o: CreationOptionsJson) => SoftwareCredential),
+    fields: Record<string, string> = {},
+  ): Promise<{ posted: Posted; credential: SoftwareCredential }> {
     await page.goto(url(profile.passkeysPath));
     const { options, formAction } = await elementOptions<CreationOptionsJson>(page, '#add-passkey');
     const credential = typeof craft === 'function' ? craft(options) : craftRegistration(options, craft);
@@ -198,7 +204,11 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     // The owner deletes it (their own session, signed in with the password, stays).
     await owner.s.page.goto(url(profile.passkeysPath));
     owner.s.page.once('dialog', (d) => void d.accept());
-    await owner.s.page.locator('tr.passkey-row').first().getByRole('button', { name: /delete/i }).click();
+    await owner.s.page
+      .locator('tr.passkey-row')
+      .first()
+      .getByRole('button', { name: /delete/i })
+      .click();
     await owner.s.page.locator('#passkeys-empty').waitFor();
     await owner.s.page.goto(url(profile.passkeysPath));
     expect(owner.s.page.url()).toMatch(/\/Passkeys$/i);
@@ -266,7 +276,9 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     const first = await elementOptions<{ challenge: string }>(out, 'form');
     await elementOptions(outB, 'form');
     const cred = craftRegistration({ challenge: 'AAAA', rp: { id: 'localhost', name: 'x' }, user: { id: 'eA', name: 'x', displayName: 'x' } }, { origin: running.url });
-    const signIn = await submit(out, 'form:has(passkey-submit)', await out.locator('passkey-submit').first().getAttribute('form-action') as string, { 'Passkey.CredentialJson': craftAssertion(cred, first.options, running.url) });
+    const signIn = await submit(out, 'form:has(passkey-submit)', (await out.locator('passkey-submit').first().getAttribute('form-action')) as string, {
+      'Passkey.CredentialJson': craftAssertion(cred, first.options, running.url),
+    });
     expect(signIn.status).toBe(200);
     expect(signIn.html).toMatch(/not registered here|expired or was started in another tab/i);
     await out.context().close();
@@ -294,10 +306,16 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     const { posted } = await craftedAdd(s.page, { origin: running.url });
     expect(posted.url).toMatch(/RenamePasskey/);
     // The account loses its password (an account made with a passkey alone, or by an admin).
-    await execute({ kind: 'sqlite', target: path.join(app.dir, db) }, [`UPDATE "AspNetUsers" SET "PasswordHash" = NULL WHERE "NormalizedUserName" = '${flow.options.email.toUpperCase()}'`]);
+    await execute({ kind: 'sqlite', target: path.join(app.dir, db) }, [
+      `UPDATE "AspNetUsers" SET "PasswordHash" = NULL WHERE "NormalizedUserName" = '${flow.options.email.toUpperCase()}'`,
+    ]);
     await s.page.goto(url(profile.passkeysPath));
     s.page.once('dialog', (d) => void d.accept());
-    await s.page.locator('tr.passkey-row').first().getByRole('button', { name: /delete/i }).click();
+    await s.page
+      .locator('tr.passkey-row')
+      .first()
+      .getByRole('button', { name: /delete/i })
+      .click();
     await s.page.waitForLoadState('load');
     expect(await s.page.content()).toMatch(/only way you can sign in/);
     expect(await passkeyRows(s.page)).toBe(1);
@@ -306,7 +324,10 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     const out = await (await browser.browser.newContext()).newPage();
     await out.goto(url(profile.loginPath));
     const request = await elementOptions<{ challenge: string }>(out, 'form');
-    const stranger = craftRegistration({ challenge: 'AAAA', rp: { id: 'localhost', name: 'x' }, user: { id: Buffer.from('no-such-user').toString('base64url'), name: 'x', displayName: 'x' } }, { origin: running.url });
+    const stranger = craftRegistration(
+      { challenge: 'AAAA', rp: { id: 'localhost', name: 'x' }, user: { id: Buffer.from('no-such-user').toString('base64url'), name: 'x', displayName: 'x' } },
+      { origin: running.url },
+    );
     await out.evaluate(
       ([action, json]) => {
         const form = document.querySelector('form:has(passkey-submit)') as HTMLFormElement;
@@ -321,7 +342,10 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
       [await out.locator('passkey-submit').first().getAttribute('form-action'), craftAssertion(stranger, request.options, running.url)] as const,
     );
     await out.waitForLoadState('load');
-    await out.getByText(/not registered here, or it was removed/i).first().waitFor();
+    await out
+      .getByText(/not registered here, or it was removed/i)
+      .first()
+      .waitFor();
     expect(await out.locator('passkey-submit[unknown-credential]').count()).toBe(0);
     await out.context().close();
   });
@@ -330,6 +354,9 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     const s = await openBrowser(findBrowser());
     sessions.push(s);
     const results = await runPasskeyFlow(newFlow(s));
-    expect(results.filter((r) => !r.ok), JSON.stringify(results, null, 1)).toEqual([]);
+    expect(
+      results.filter((r) => !r.ok),
+      JSON.stringify(results, null, 1),
+    ).toEqual([]);
   });
 });

@@ -23,7 +23,9 @@ const cases = [
 ];
 
 function filesOf(dir: string) {
-  const ours = readdirSync(dir).filter((f) => /_AddPasskeySupport(\.Designer)?\.cs$/.test(f)).sort();
+  const ours = readdirSync(dir)
+    .filter((f) => /_AddPasskeySupport(\.Designer)?\.cs$/.test(f))
+    .sort();
   const snapshot = readdirSync(dir).find((f) => f.endsWith('ModelSnapshot.cs'))!;
   const id = ours[0]!.replace(/\.(Designer\.)?cs$/, '');
   return { id, ours, snapshot };

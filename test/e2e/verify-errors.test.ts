@@ -45,7 +45,13 @@ describe('verify cannot pass falsely, names what it waited for, and cleans up', 
   afterAll(() => app?.cleanup());
 
   it('a Register page whose POST fails makes "register an account" FAIL with the page’s reason', async () => {
-    writeFileSync(register(), original.replace('returnUrl ??= Url.Content("~/");', 'returnUrl ??= Url.Content("~/");\n            ModelState.AddModelError(string.Empty, "Registration is closed.");\n            if (ModelState.ErrorCount > 0) { return Page(); }'));
+    writeFileSync(
+      register(),
+      original.replace(
+        'returnUrl ??= Url.Content("~/");',
+        'returnUrl ??= Url.Content("~/");\n            ModelState.AddModelError(string.Empty, "Registration is closed.");\n            if (ModelState.ErrorCount > 0) { return Page(); }',
+      ),
+    );
     const result = await runCli(['verify', '--project', app.dir, '--json', '--timeout', '5000']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
@@ -60,7 +66,9 @@ describe('verify cannot pass falsely, names what it waited for, and cleans up', 
     writeFileSync(login, readFileSync(login, 'utf8').replace(/^.*<passkey-submit-button\b.*$/m, ''));
     const result = await runCli(['verify', '--project', app.dir, '--timeout', '3000']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^FAIL sign in with the passkey \(button\): no passkey sign-in button \(button\[name="__passkeySubmit"\]\) on http:\/\/localhost:\d+\/Identity\/Account\/Login within 3 s \[screenshot .+\.png\]$/m);
+    expect(result.stdout).toMatch(
+      /^FAIL sign in with the passkey \(button\): no passkey sign-in button \(button\[name="__passkeySubmit"\]\) on http:\/\/localhost:\d+\/Identity\/Account\/Login within 3 s \[screenshot .+\.png\]$/m,
+    );
     const shot = /\[screenshot (.+\.png)\]/.exec(result.stdout)![1]!;
     expect(shot.startsWith(path.join(os.tmpdir(), 'passkey-migrate'))).toBe(true);
     expect(existsSync(shot)).toBe(true);
@@ -68,15 +76,19 @@ describe('verify cannot pass falsely, names what it waited for, and cleans up', 
 
   it('Ctrl-C during verify stops the app it started: nothing listens on its port afterwards', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [binPath, 'verify', '--project', app.dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [binPath, 'verify', '--project', app.dir, '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    const listening = async () => new Promise<boolean>((resolve) => {
-      const socket = connect(port, 'localhost');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
+    const listening = async () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, 'localhost');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
     for (let i = 0; i < 240 && !(await listening()); i++) await new Promise((r) => setTimeout(r, 250));
     expect(await listening(), output).toBe(true);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

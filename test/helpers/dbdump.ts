@@ -24,13 +24,17 @@ export async function dumpSqlite(file: string, options: { ignore?: RegExp } = {}
       .map((r: any) => `${r.type} ${r.name} on ${r.tbl_name}: ${normalize(r.sql ?? '')}`)
       .filter((line) => !options.ignore?.test(line));
     const hasHistory = db.prepare("select 1 from sqlite_master where name = '__EFMigrationsHistory'").get();
-    const history = hasHistory ? db.prepare('select MigrationId, ProductVersion from __EFMigrationsHistory order by MigrationId').all().map((r: any) => `${r.MigrationId} ${r.ProductVersion}`) : [];
+    const history = hasHistory
+      ? db
+          .prepare('select MigrationId, ProductVersion from __EFMigrationsHistory order by MigrationId')
+          .all()
+          .map((r: any) => `${r.MigrationId} ${r.ProductVersion}`)
+      : [];
     return { schema, history };
   } finally {
     db.close();
   }
 }
-
 
 export async function dumpPostgres(database: string): Promise<Dump> {
   const { host, port, user, password } = pgSettings(database);
@@ -41,7 +45,12 @@ export async function dumpPostgres(database: string): Promise<Dump> {
   });
   const schema = text
     .split(/;\n/)
-    .map((s) => s.split('\n').filter((l) => !l.startsWith('--') && !/^\\(un)?restrict /.test(l) && l.trim() !== '').join('\n'))
+    .map((s) =>
+      s
+        .split('\n')
+        .filter((l) => !l.startsWith('--') && !/^\\(un)?restrict /.test(l) && l.trim() !== '')
+        .join('\n'),
+    )
     .map(normalize)
     .filter((s) => s && !/^SET |^SELECT pg_catalog\.set_config/.test(s))
     .sort();
@@ -77,7 +86,11 @@ export async function dumpMysql(database: string): Promise<Dump> {
 }
 
 /** Row count and a digest of every row of each table, ordered, as the engine returns them. */
-export async function checksums(kind: 'sqlite' | 'postgres' | 'mysql', target: string, tables: { name: string; schema?: string | null; orderBy: string }[]): Promise<Record<string, { rows: number; sha256: string }>> {
+export async function checksums(
+  kind: 'sqlite' | 'postgres' | 'mysql',
+  target: string,
+  tables: { name: string; schema?: string | null; orderBy: string }[],
+): Promise<Record<string, { rows: number; sha256: string }>> {
   const out: Record<string, { rows: number; sha256: string }> = {};
   const digest = (rows: unknown[]) => createHash('sha256').update(JSON.stringify(rows)).digest('hex');
   if (kind === 'sqlite') {

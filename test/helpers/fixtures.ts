@@ -110,7 +110,10 @@ export async function createMysql(script: string): Promise<ScratchDatabase> {
 export function copyOverlayFixture(fixture: string, base: string): string {
   const dir = copyFixture(base);
   const own = path.join(repoRoot, 'fixtures', fixture);
-  for (const line of readFileSync(path.join(own, 'remove.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of readFileSync(path.join(own, 'remove.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     rmSync(path.join(dir, line), { recursive: true, force: true });
   }
   if (existsSync(path.join(own, 'overlay'))) cpSync(path.join(own, 'overlay'), dir, { recursive: true });
@@ -156,11 +159,29 @@ export async function materialize(fixture: string): Promise<Materialized> {
       return { dir, env: {}, cleanup: done };
     case 'guid-postgres': {
       const db = await createPostgres(efScript(fixture, 'postgres'));
-      return { dir, env: { ConnectionStrings__Crm: db.connectionString }, connectionString: db.connectionString, database: db.database, cleanup: async () => { await db.drop(); await done(); } };
+      return {
+        dir,
+        env: { ConnectionStrings__Crm: db.connectionString },
+        connectionString: db.connectionString,
+        database: db.database,
+        cleanup: async () => {
+          await db.drop();
+          await done();
+        },
+      };
     }
     case 'multi-mysql': {
       const db = await createMysql(efScript(fixture, 'mysql'));
-      return { dir, env: { ConnectionStrings__ShopDb: db.connectionString }, connectionString: db.connectionString, database: db.database, cleanup: async () => { await db.drop(); await done(); } };
+      return {
+        dir,
+        env: { ConnectionStrings__ShopDb: db.connectionString },
+        connectionString: db.connectionString,
+        database: db.database,
+        cleanup: async () => {
+          await db.drop();
+          await done();
+        },
+      };
     }
     default:
       if (!existsSync(path.join(repoRoot, 'fixtures', fixture))) throw new Error(`no fixture ${fixture}`);

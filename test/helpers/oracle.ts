@@ -20,7 +20,7 @@ export async function efOracleApp(fixture: string, options: { keepExistingColumn
   const spec = EDITS[fixture];
   if (!spec) throw new Error(`no oracle edits for ${fixture}`);
   const dir = copyFixture(fixture);
-  for (const [name, from, to] of [...spec.edits, ...(options.keepExistingColumns ? spec.keepColumns ?? [] : [])]) {
+  for (const [name, from, to] of [...spec.edits, ...(options.keepExistingColumns ? (spec.keepColumns ?? []) : [])]) {
     const file = path.join(dir, name);
     const text = readFileSync(file, 'utf8');
     const next = text.split(from).join(to);

@@ -32,7 +32,18 @@ export async function seedUsers(t: SeedTarget, count: number, options: { phone?:
   const lit = (v: string | null | undefined) => (v == null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
   const statements: string[] = [];
   for (const r of rows) {
-    const cols = ['UserName', 'NormalizedUserName', 'Email', 'NormalizedEmail', 'EmailConfirmed', 'PhoneNumber', 'PhoneNumberConfirmed', 'TwoFactorEnabled', 'LockoutEnabled', 'AccessFailedCount'];
+    const cols = [
+      'UserName',
+      'NormalizedUserName',
+      'Email',
+      'NormalizedEmail',
+      'EmailConfirmed',
+      'PhoneNumber',
+      'PhoneNumberConfirmed',
+      'TwoFactorEnabled',
+      'LockoutEnabled',
+      'AccessFailedCount',
+    ];
     const vals = [lit(r.name), lit(r.name.toUpperCase()), lit(r.name), lit(r.name.toUpperCase()), bool(true), lit(r.phone), bool(false), bool(false), bool(true), '0'];
     if (r.id) {
       cols.unshift('Id');
@@ -41,7 +52,9 @@ export async function seedUsers(t: SeedTarget, count: number, options: { phone?:
     statements.push(`INSERT INTO ${table(t.users)} (${cols.map(q).join(', ')}) VALUES (${vals.join(', ')})`);
     const userId = r.id ? lit(r.id) : `(SELECT ${q('Id')} FROM ${table(t.users)} WHERE ${q('UserName')} = ${lit(r.name)})`;
     statements.push(`INSERT INTO ${table(t.claims)} (${q('UserId')}, ${q('ClaimType')}, ${q('ClaimValue')}) VALUES (${userId}, 'plan', 'gold')`);
-    statements.push(`INSERT INTO ${table(t.logins)} (${q('LoginProvider')}, ${q('ProviderKey')}, ${q('ProviderDisplayName')}, ${q('UserId')}) VALUES ('GitHub', ${lit(`gh-${r.name}`)}, 'GitHub', ${userId})`);
+    statements.push(
+      `INSERT INTO ${table(t.logins)} (${q('LoginProvider')}, ${q('ProviderKey')}, ${q('ProviderDisplayName')}, ${q('UserId')}) VALUES ('GitHub', ${lit(`gh-${r.name}`)}, 'GitHub', ${userId})`,
+    );
   }
   await execute(t, statements);
 }

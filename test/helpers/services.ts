@@ -2,10 +2,13 @@
 function parts(connectionString: string | undefined, name: string): Record<string, string> {
   if (!connectionString) throw new Error(`${name} is not set: the test setup starts the database services`);
   return Object.fromEntries(
-    connectionString.split(';').filter(Boolean).map((part) => {
-      const [k, ...v] = part.split('=');
-      return [k!.trim().toLowerCase(), v.join('=')];
-    }),
+    connectionString
+      .split(';')
+      .filter(Boolean)
+      .map((part) => {
+        const [k, ...v] = part.split('=');
+        return [k!.trim().toLowerCase(), v.join('=')];
+      }),
   );
 }
 

@@ -41,7 +41,11 @@ export function leftovers(dir: string): string[] {
 }
 
 const IDENTITY = ['AspNetUsers', 'AspNetUserClaims', 'AspNetUserLogins', 'AspNetUserTokens', 'AspNetRoles', 'AspNetUserRoles', 'AspNetRoleClaims'];
-const ORDER: Record<string, string> = { AspNetUserLogins: '"LoginProvider", "ProviderKey"', AspNetUserTokens: '"UserId", "LoginProvider", "Name"', AspNetUserRoles: '"UserId", "RoleId"' };
+const ORDER: Record<string, string> = {
+  AspNetUserLogins: '"LoginProvider", "ProviderKey"',
+  AspNetUserTokens: '"UserId", "LoginProvider", "Name"',
+  AspNetUserRoles: '"UserId", "RoleId"',
+};
 
 export interface DatabaseState {
   schema: string[];
@@ -52,11 +56,25 @@ export interface DatabaseState {
 export async function sqliteState(file: string, tables = IDENTITY): Promise<DatabaseState> {
   const dump = await dumpSqlite(file);
   const present = tables.filter((t) => dump.schema.some((line) => line.startsWith(`table ${t} `)));
-  return { ...dump, rows: await checksums('sqlite', file, present.map((name) => ({ name, orderBy: ORDER[name] ?? '"Id"' }))) };
+  return {
+    ...dump,
+    rows: await checksums(
+      'sqlite',
+      file,
+      present.map((name) => ({ name, orderBy: ORDER[name] ?? '"Id"' })),
+    ),
+  };
 }
 
 export async function postgresState(database: string, schema: string | null, tables = IDENTITY): Promise<DatabaseState> {
   const dump = await dumpPostgres(database);
   const present = tables.filter((t) => dump.schema.some((s) => s.includes(`"${t}"`)));
-  return { ...dump, rows: await checksums('postgres', database, present.map((name) => ({ name, schema, orderBy: ORDER[name] ?? '"Id"' }))) };
+  return {
+    ...dump,
+    rows: await checksums(
+      'postgres',
+      database,
+      present.map((name) => ({ name, schema, orderBy: ORDER[name] ?? '"Id"' })),
+    ),
+  };
 }

@@ -180,7 +180,13 @@ describe('add --yes on SQLite, faults of the database file and its locks', () =>
     ]);
     const before = await snapshot(engine, m);
     const result = await runCli(['add', '--yes', '--lock-timeout', '600', '--project', m.dir]);
-    await expectUnchanged(engine, m, before, result, /^error: timed out after 1s waiting for EF Core's migration lock \(__EFMigrationsLock\), held since 2026-11-24 10:00:00\+00:00/);
+    await expectUnchanged(
+      engine,
+      m,
+      before,
+      result,
+      /^error: timed out after 1s waiting for EF Core's migration lock \(__EFMigrationsLock\), held since 2026-11-24 10:00:00\+00:00/,
+    );
   });
 
   it('another process holding the SQLite write lock: refused within --lock-timeout', async () => {
@@ -217,7 +223,13 @@ describe('add --yes on a full disk (a small tmpfs)', () => {
     const m = { ...source, dir };
     const before = await snapshot(sqlite, m);
     const result = await runCli(['add', '--yes', '--project', dir]);
-    await expectUnchanged(sqlite, m, before, result, /^error: not enough disk space to write the plan: .* needed on the disk of .*, .* free|^error: .*(no space left|disk is full)/);
+    await expectUnchanged(
+      sqlite,
+      m,
+      before,
+      result,
+      /^error: not enough disk space to write the plan: .* needed on the disk of .*, .* free|^error: .*(no space left|disk is full)/,
+    );
     rmSync(path.join(mount, 'filler'), { force: true });
   });
 });
@@ -237,7 +249,13 @@ describe('add --yes on PostgreSQL, faults of rights, locks and data', () => {
       // keeps its lock until the run has answered.
       const result = await runCli(['add', '--yes', '--lock-timeout', '1500', '--project', m.dir], { env: m.env });
       await holder.query('ROLLBACK');
-      await expectUnchanged(engine, m, before, result, /timed out after 2s waiting for the migration lock on __EFMigrationsHistory, held by pid \d+ \(user postgres, application 'dotnet-ef-standin'/);
+      await expectUnchanged(
+        engine,
+        m,
+        before,
+        result,
+        /timed out after 2s waiting for the migration lock on __EFMigrationsHistory, held by pid \d+ \(user postgres, application 'dotnet-ef-standin'/,
+      );
     } finally {
       await holder.end();
     }
@@ -282,12 +300,17 @@ describe('files passkey-migrate cannot read or edit as they are', () => {
   it.each([
     {
       name: 'a UTF-16 Program.cs',
-      setup: (dir: string) => writeFileSync(path.join(dir, 'Program.cs'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(path.join(dir, 'Program.cs'), 'utf8'), 'utf16le')])),
+      setup: (dir: string) =>
+        writeFileSync(path.join(dir, 'Program.cs'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(path.join(dir, 'Program.cs'), 'utf8'), 'utf16le')])),
       message: /^error: .*Program\.cs is UTF-16 encoded; passkey-migrate edits UTF-8 files only \(save it as UTF-8/,
     },
     {
       name: 'a Windows-1252 (not UTF-8) layout',
-      setup: (dir: string) => writeFileSync(path.join(dir, 'Pages', 'Shared', '_Layout.cshtml'), Buffer.concat([readFileSync(path.join(dir, 'Pages', 'Shared', '_Layout.cshtml')), Buffer.from('<!-- caf\xe9 -->\n', 'latin1')])),
+      setup: (dir: string) =>
+        writeFileSync(
+          path.join(dir, 'Pages', 'Shared', '_Layout.cshtml'),
+          Buffer.concat([readFileSync(path.join(dir, 'Pages', 'Shared', '_Layout.cshtml')), Buffer.from('<!-- caf\xe9 -->\n', 'latin1')]),
+        ),
       message: /^error: .*_Layout\.cshtml is not valid UTF-8 \(line \d+\); passkey-migrate will not re-encode it/,
     },
     {
@@ -326,7 +349,12 @@ describe('db rollback with nothing to roll back', () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'pkm-nohistory-'));
     cpSync(m.dir, empty, { recursive: true });
     rmSync(path.join(empty, 'app.db'));
-    await createSqlite(path.join(empty, 'app.db'), efScript('webapp-sqlite', 'sqlite').replace(/CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory"[^;]*;/, '').replace(/INSERT INTO "__EFMigrationsHistory"[^;]*;/g, ''));
+    await createSqlite(
+      path.join(empty, 'app.db'),
+      efScript('webapp-sqlite', 'sqlite')
+        .replace(/CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory"[^;]*;/, '')
+        .replace(/INSERT INTO "__EFMigrationsHistory"[^;]*;/g, ''),
+    );
     const noHistory = await sqliteState(path.join(empty, 'app.db'));
     expect((await runCli(['db', 'rollback', '--project', empty])).code).toBe(0);
     expect(await sqliteState(path.join(empty, 'app.db'))).toEqual(noHistory);

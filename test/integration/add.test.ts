@@ -53,12 +53,20 @@ function contents(dir: string, options: { neutralIds?: boolean } = {}): Record<s
 async function database(dir: string) {
   const file = path.join(dir, 'app.db');
   const dump = await dumpSqlite(file);
-  const rows = await checksums('sqlite', file, [{ name: 'AspNetUsers', orderBy: 'Id' }, { name: 'AspNetUserClaims', orderBy: 'Id' }, { name: 'AspNetUserLogins', orderBy: 'LoginProvider, ProviderKey' }]);
+  const rows = await checksums('sqlite', file, [
+    { name: 'AspNetUsers', orderBy: 'Id' },
+    { name: 'AspNetUserClaims', orderBy: 'Id' },
+    { name: 'AspNetUserLogins', orderBy: 'LoginProvider, ProviderKey' },
+  ]);
   return { schema: dump.schema, history: dump.history.map((h) => h.replace(/^\d{14}/, 'ID')), rows };
 }
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' } });
+  return execFileSync('git', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' },
+  });
 }
 
 function gitInit(dir: string): void {
@@ -122,7 +130,12 @@ describe('add', () => {
     const result = await runCli(['add', '--project', m.dir], { env: { CI: '' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: not asking for confirmation: stdin is not a terminal or CI is set \(pass --yes/m);
-    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('error'))).toHaveLength(1);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error')),
+    ).toHaveLength(1);
     expect(treeDigest(m.dir)).toBe(digest);
   });
 
@@ -167,7 +180,9 @@ describe('add', () => {
       const refused = await runCli(['add', '--yes', '--on-conflict', choice, '--project', m.dir]);
       expect(refused.code).toBe(1);
       expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-      expect(refused.stderr).toMatch(new RegExp(`--on-conflict ${choice} would break the build: Passkeys/PasskeyAccount\\.cs as it is lacks what the new files use: .*PasskeyAccount\\.SignInAsync`));
+      expect(refused.stderr).toMatch(
+        new RegExp(`--on-conflict ${choice} would break the build: Passkeys/PasskeyAccount\\.cs as it is lacks what the new files use: .*PasskeyAccount\\.SignInAsync`),
+      );
       expect(refused.stderr).not.toMatch(/PasskeyAccount\.DisplayName/);
       expect(treeDigest(m.dir)).toBe(digest);
     }
@@ -205,7 +220,22 @@ describe('add under SIGKILL', () => {
     expect(Object.keys(reference.files).some((f) => f.endsWith('Passkeys.cshtml'))).toBe(true);
   });
 
-  const points = ['add:journal', 'file#1', 'file#6', 'file#12', 'file#21', 'add:files-written', 'locked', 'journal', 'createTable', 'createIndex', 'history', 'beforeCommit', 'add:complete', 'file#3,createTable'];
+  const points = [
+    'add:journal',
+    'file#1',
+    'file#6',
+    'file#12',
+    'file#21',
+    'add:files-written',
+    'locked',
+    'journal',
+    'createTable',
+    'createIndex',
+    'history',
+    'beforeCommit',
+    'add:complete',
+    'file#3,createTable',
+  ];
   it.each(points)('killed at %s: a re-run finishes and equals the uninterrupted run', async (point) => {
     const m = await app();
     const users = await database(m.dir);
@@ -219,7 +249,9 @@ describe('add under SIGKILL', () => {
     expect(after.schema).toEqual(reference.db.schema);
     expect(after.history).toEqual(reference.db.history);
     expect(after.rows).toEqual(users.rows);
-    const leftovers = readdirSync(m.dir, { recursive: true }).map(String).filter((f) => /\.(tmp|bak)$/.test(f));
+    const leftovers = readdirSync(m.dir, { recursive: true })
+      .map(String)
+      .filter((f) => /\.(tmp|bak)$/.test(f));
     expect(leftovers).toEqual([]);
     expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(0);
   });
@@ -250,18 +282,28 @@ describe('the journal', () => {
     expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
     const file = path.join(m.dir, '.passkey-migrate', 'add.json');
     writeFileSync(file, readFileSync(file, 'utf8').slice(0, 5000));
-    for (const args of [['add', '--yes'], ['undo', '--yes'], ['add', '--check']]) {
+    for (const args of [
+      ['add', '--yes'],
+      ['undo', '--yes'],
+      ['add', '--check'],
+    ]) {
       const result = await runCli([...args, '--project', m.dir]);
       expect(result.code, args.join(' ')).toBe(1);
       const lines = result.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^error: the journal .*\.passkey-migrate\/add\.json is damaged \(.*\), so passkey-migrate cannot tell what the last run changed \(restore it from version control, or delete it/);
+      expect(lines[0]).toMatch(
+        /^error: the journal .*\.passkey-migrate\/add\.json is damaged \(.*\), so passkey-migrate cannot tell what the last run changed \(restore it from version control, or delete it/,
+      );
     }
   });
 
   it('temp files and backups a killed run left are removed by the next add and by undo', async () => {
     const m = await app();
-    const strays = [path.join(m.dir, '.Program.cs.pkm-999999.tmp'), path.join(m.dir, 'Data', 'Migrations', '.ApplicationDbContextModelSnapshot.cs.pkm-999999.bak'), path.join(m.dir, '.SampleShop.csproj.999998.tmp')];
+    const strays = [
+      path.join(m.dir, '.Program.cs.pkm-999999.tmp'),
+      path.join(m.dir, 'Data', 'Migrations', '.ApplicationDbContextModelSnapshot.cs.pkm-999999.bak'),
+      path.join(m.dir, '.SampleShop.csproj.999998.tmp'),
+    ];
     for (const f of strays) writeFileSync(f, 'half');
     expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
     for (const f of strays) expect(existsSync(f), f).toBe(false);
@@ -279,11 +321,16 @@ describe('the login page’s own sign-in logic', () => {
     const original = readFileSync(login, 'utf8');
     // The work after sign-in uses the "remember me" box: only the password form has it.
     writeFileSync(login, original.replace('// Greet the customer on the home page.', 'Response.Cookies.Append("remembered", Input.RememberMe.ToString());'));
-    const line = readFileSync(login, 'utf8').split('\n').findIndex((l) => l.includes('"remembered"')) + 1;
+    const line =
+      readFileSync(login, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('"remembered"')) + 1;
     const digest = treeDigest(m.dir);
     const refused = await runCli(['add', '--yes', '--project', m.dir]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`Areas/Identity/Pages/Account/Login.cshtml.cs: the password sign-in in OnPostAsync does more than sign in, and a passkey sign-in cannot run it as it is: Areas/Identity/Pages/Account/Login.cshtml.cs:${line}: the code after sign-in uses Input.RememberMe, which only the password form has`);
+    expect(refused.stderr).toContain(
+      `Areas/Identity/Pages/Account/Login.cshtml.cs: the password sign-in in OnPostAsync does more than sign in, and a passkey sign-in cannot run it as it is: Areas/Identity/Pages/Account/Login.cshtml.cs:${line}: the code after sign-in uses Input.RememberMe, which only the password form has`,
+    );
     expect(refused.stderr).toMatch(/--ignore-post-login/);
     expect(treeDigest(m.dir)).toBe(digest);
     const ignored = await runCli(['add', '--yes', '--ignore-post-login', '--project', m.dir]);
@@ -317,19 +364,27 @@ describe('undo and git', () => {
     git('init', '-q');
     git('add', '-A');
     git('commit', '-qm', 'before');
-    const dbBytes = createHash('sha256').update(readFileSync(path.join(m.dir, 'app.db'))).digest('hex');
+    const dbBytes = createHash('sha256')
+      .update(readFileSync(path.join(m.dir, 'app.db')))
+      .digest('hex');
     expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
     expect(git('status', '--porcelain')).toMatch(/ M app\.db/);
     const undone = await runCli(['undo', '--yes', '--project', m.dir]);
     expect(undone.code, undone.stderr).toBe(0);
     expect(git('status', '--porcelain', '--untracked-files=all')).toBe('');
-    expect(createHash('sha256').update(readFileSync(path.join(m.dir, 'app.db'))).digest('hex')).toBe(dbBytes);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(path.join(m.dir, 'app.db')))
+        .digest('hex'),
+    ).toBe(dbBytes);
 
     // Someone registers between add and undo: the rows stay, so do the bytes, and undo says so.
     expect((await runCli(['add', '--yes', '--project', m.dir])).code).toBe(0);
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(path.join(m.dir, 'app.db'));
-    db.prepare("insert into AspNetUsers (Id, UserName, AccessFailedCount, EmailConfirmed, LockoutEnabled, PhoneNumberConfirmed, TwoFactorEnabled) values ('late', 'late@example.test', 0, 0, 0, 0, 0)").run();
+    db.prepare(
+      "insert into AspNetUsers (Id, UserName, AccessFailedCount, EmailConfirmed, LockoutEnabled, PhoneNumberConfirmed, TwoFactorEnabled) values ('late', 'late@example.test', 0, 0, 0, 0, 0)",
+    ).run();
     db.close();
     const kept = await runCli(['undo', '--yes', '--project', m.dir]);
     expect(kept.code, kept.stderr).toBe(0);

@@ -48,7 +48,10 @@ async function packageSource(hang: boolean): Promise<{ url: string; requests: st
 }
 
 function useOnlySource(dir: string, url: string): void {
-  writeFileSync(path.join(dir, 'nuget.config'), `<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <clear />\n    <add key="recorder" value="${url}" />\n  </packageSources>\n</configuration>\n`);
+  writeFileSync(
+    path.join(dir, 'nuget.config'),
+    `<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <clear />\n    <add key="recorder" value="${url}" />\n  </packageSources>\n</configuration>\n`,
+  );
 }
 
 describe('add --check through the check cache', () => {

@@ -11,9 +11,24 @@ import { seedUsers } from '../helpers/seed.js';
 import { runCli } from '../helpers/run.js';
 
 const engines = [
-  { name: 'SQLite', fixture: 'webapp-sqlite', dump: (m: Materialized) => dumpSqlite(path.join(m.dir, 'app.db')), points: ['locked', 'journal', 'createTable', 'createIndex', 'history', 'beforeCommit'] },
-  { name: 'PostgreSQL', fixture: 'guid-postgres', dump: (m: Materialized) => dumpPostgres(m.database!), points: ['locked', 'journal', 'alterColumn', 'createTable', 'createIndex', 'history', 'beforeCommit'] },
-  { name: 'MariaDB', fixture: 'multi-mysql', dump: (m: Materialized) => dumpMysql(m.database!), points: ['locked', 'journal', 'alterColumn', 'createTable', 'createIndex', 'history'] },
+  {
+    name: 'SQLite',
+    fixture: 'webapp-sqlite',
+    dump: (m: Materialized) => dumpSqlite(path.join(m.dir, 'app.db')),
+    points: ['locked', 'journal', 'createTable', 'createIndex', 'history', 'beforeCommit'],
+  },
+  {
+    name: 'PostgreSQL',
+    fixture: 'guid-postgres',
+    dump: (m: Materialized) => dumpPostgres(m.database!),
+    points: ['locked', 'journal', 'alterColumn', 'createTable', 'createIndex', 'history', 'beforeCommit'],
+  },
+  {
+    name: 'MariaDB',
+    fixture: 'multi-mysql',
+    dump: (m: Materialized) => dumpMysql(m.database!),
+    points: ['locked', 'journal', 'alterColumn', 'createTable', 'createIndex', 'history'],
+  },
 ];
 
 const live: Materialized[] = [];

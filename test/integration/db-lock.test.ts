@@ -3,7 +3,7 @@
  * holds it, and changes nothing.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { materialize, type Materialized } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/run.js';
 
@@ -19,7 +19,12 @@ async function fresh(fixture: string) {
 }
 
 function parts(conn: string): Record<string, string> {
-  return Object.fromEntries(conn.split(';').filter(Boolean).map((p) => p.split('=') as [string, string]));
+  return Object.fromEntries(
+    conn
+      .split(';')
+      .filter(Boolean)
+      .map((p) => p.split('=') as [string, string]),
+  );
 }
 
 describe('the migration lock', () => {
@@ -47,7 +52,9 @@ describe('the migration lock', () => {
     try {
       const result = await runCli(['db', 'update', '--project', m.dir, '--lock-timeout', '1000'], { env: m.env });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/timed out after 1s waiting for the migration lock on __EFMigrationsHistory, held by pid \d+ \(user postgres, application 'dotnet-ef-standin', from 127\.0\.0\.1\)/);
+      expect(result.stderr).toMatch(
+        /timed out after 1s waiting for the migration lock on __EFMigrationsHistory, held by pid \d+ \(user postgres, application 'dotnet-ef-standin', from 127\.0\.0\.1\)/,
+      );
     } finally {
       await holder.query('ROLLBACK');
       await holder.end();
@@ -65,7 +72,9 @@ describe('the migration lock', () => {
     try {
       const result = await runCli(['db', 'update', '--project', m.dir, '--lock-timeout', '1000'], { env: m.env });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`timed out after 1s waiting for the migration lock __EFMigrationsLock, held by connection ${row.id} \\(user root from 127\\.0\\.0\\.1`));
+      expect(result.stderr).toMatch(
+        new RegExp(`timed out after 1s waiting for the migration lock __EFMigrationsLock, held by connection ${row.id} \\(user root from 127\\.0\\.0\\.1`),
+      );
     } finally {
       await holder.end();
     }

@@ -37,7 +37,8 @@ const engines: Engine[] = [
     fixture: 'guid-postgres',
     seed: (m) => ({ kind: 'postgres', target: m.database!, schema: 'auth', users: 'AspNetUsers', claims: 'AspNetUserClaims', logins: 'AspNetUserLogins', key: 'uuid' }),
     dump: (m) => dumpPostgres(m.database!),
-    passkeyInsert: () => `INSERT INTO auth."AspNetUserPasskeys" ("CredentialId", "UserId", "Data") SELECT '\\x0102'::bytea || "Id"::text::bytea, "Id", '{}' FROM auth."AspNetUsers" LIMIT 2`,
+    passkeyInsert: () =>
+      `INSERT INTO auth."AspNetUserPasskeys" ("CredentialId", "UserId", "Data") SELECT '\\x0102'::bytea || "Id"::text::bytea, "Id", '{}' FROM auth."AspNetUsers" LIMIT 2`,
     narrows: true,
     tables: ASPNET,
   },
@@ -46,7 +47,7 @@ const engines: Engine[] = [
     fixture: 'multi-mysql',
     seed: (m) => ({ kind: 'mysql', target: m.database!, users: 'Users', claims: 'UserClaims', logins: 'UserLogins', key: 'int' }),
     dump: (m) => dumpMysql(m.database!),
-    passkeyInsert: () => 'INSERT INTO `AspNetUserPasskeys` (`CredentialId`, `UserId`, `Data`) SELECT CAST(`Id` AS BINARY), `Id`, \'{}\' FROM `Users` LIMIT 2',
+    passkeyInsert: () => "INSERT INTO `AspNetUserPasskeys` (`CredentialId`, `UserId`, `Data`) SELECT CAST(`Id` AS BINARY), `Id`, '{}' FROM `Users` LIMIT 2",
     narrows: true,
     tables: ['Users', 'UserClaims', 'UserLogins', 'UserTokens', 'Roles', 'UserRoles', 'RoleClaims'],
   },
@@ -54,7 +55,11 @@ const engines: Engine[] = [
 
 async function rowSums(engine: Engine, m: Materialized) {
   const seed = engine.seed(m);
-  return checksums(seed.kind, seed.target, engine.tables.map((name) => ({ name, schema: seed.schema, orderBy: '1, 2' })));
+  return checksums(
+    seed.kind,
+    seed.target,
+    engine.tables.map((name) => ({ name, schema: seed.schema, orderBy: '1, 2' })),
+  );
 }
 
 describe.each(engines)('$name', (engine) => {
@@ -146,7 +151,10 @@ describe('partial states on SQLite and PostgreSQL', () => {
         const history = '"__EFMigrationsHistory"';
         expect((await cli('db', 'update')).code).toBe(0);
         // Without the index and the history row: both come back.
-        await execute(target, [`DROP INDEX ${fixture === 'webapp-sqlite' ? '' : 'auth.'}"IX_AspNetUserPasskeys_UserId"`, `DELETE FROM ${history} WHERE "MigrationId" LIKE '%_AddPasskeySupport'`]);
+        await execute(target, [
+          `DROP INDEX ${fixture === 'webapp-sqlite' ? '' : 'auth.'}"IX_AspNetUserPasskeys_UserId"`,
+          `DELETE FROM ${history} WHERE "MigrationId" LIKE '%_AddPasskeySupport'`,
+        ]);
         const check = await cli('db', 'update', '--check');
         expect(check.code).toBe(2);
         expect(check.stdout).not.toContain('create table');
@@ -155,10 +163,16 @@ describe('partial states on SQLite and PostgreSQL', () => {
         expect(completed.code, completed.stderr).toBe(0);
         expect((await cli('db', 'update', '--check')).code).toBe(0);
         // A table of the same name but another shape: reported precisely, nothing done.
-        await execute(target, [`DELETE FROM ${history} WHERE "MigrationId" LIKE '%_AddPasskeySupport'`, `DROP TABLE ${table}`, `CREATE TABLE ${table} ("CredentialId" ${fixture === 'webapp-sqlite' ? 'BLOB' : 'bytea'} PRIMARY KEY, "Name" text)`]);
+        await execute(target, [
+          `DELETE FROM ${history} WHERE "MigrationId" LIKE '%_AddPasskeySupport'`,
+          `DROP TABLE ${table}`,
+          `CREATE TABLE ${table} ("CredentialId" ${fixture === 'webapp-sqlite' ? 'BLOB' : 'bytea'} PRIMARY KEY, "Name" text)`,
+        ]);
         const blocked = await cli('db', 'update');
         expect(blocked.code).toBe(1);
-        expect(blocked.stderr).toMatch(/AspNetUserPasskeys exists but differs from what EF Core creates: .*column UserId is missing; column Data is missing; unexpected column Name; foreign key FK_AspNetUserPasskeys_AspNetUsers_UserId is missing/);
+        expect(blocked.stderr).toMatch(
+          /AspNetUserPasskeys exists but differs from what EF Core creates: .*column UserId is missing; column Data is missing; unexpected column Name; foreign key FK_AspNetUserPasskeys_AspNetUsers_UserId is missing/,
+        );
       } finally {
         await m.cleanup();
       }
@@ -168,7 +182,16 @@ describe('partial states on SQLite and PostgreSQL', () => {
 
 describe('SQL Server', () => {
   it('fails clearly when no server answers, naming the host and not the password', async () => {
-    const result = await runCli(['db', 'update', '--project', path.resolve(__dirname, '../../fixtures/mvc-sqlserver'), '--connection', 'Server=tcp:127.0.0.1,1;Database=Ledger;User Id=ledger;Password=Ledger-secret-9;TrustServerCertificate=True', '--connect-timeout', '3000']);
+    const result = await runCli([
+      'db',
+      'update',
+      '--project',
+      path.resolve(__dirname, '../../fixtures/mvc-sqlserver'),
+      '--connection',
+      'Server=tcp:127.0.0.1,1;Database=Ledger;User Id=ledger;Password=Ledger-secret-9;TrustServerCertificate=True',
+      '--connect-timeout',
+      '3000',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/cannot connect to SQL Server at 127\.0\.0\.1:1 .*(refused|timed out)/);

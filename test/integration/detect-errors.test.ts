@@ -79,7 +79,10 @@ async function expectDatabaseNotRead(args: string[], dir: string, pattern: RegEx
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toMatch(/Identity\s+Add\w*Identity\w*</);
   expect(result.stdout).toMatch(/database\s+not read: /);
-  const warnings = result.stderr.trim().split('\n').filter((l) => /database not read/.test(l));
+  const warnings = result.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => /database not read/.test(l));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(pattern);
   expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -112,25 +115,38 @@ describe('detect database errors', () => {
 
   it('unreachable PostgreSQL names the host, not the password', async () => {
     const conn = 'Host=127.0.0.1;Port=1;Database=crm;Username=crm;Password=S3cret-unreachable';
-    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:1 .*connection refused/, { ConnectionStrings__Crm: conn });
+    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:1 .*connection refused/, {
+      ConnectionStrings__Crm: conn,
+    });
     expect(result.stderr + result.stdout).not.toContain('S3cret-unreachable');
   });
 
   it('a server that never answers hits the bounded timeout', async () => {
     const conn = `Host=127.0.0.1;Port=${silentPort};Database=crm;Username=crm;Password=S3cret-silent`;
-    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir, '--connect-timeout', '1000'], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*timed out/, { ConnectionStrings__Crm: conn });
+    const result = await expectDatabaseNotRead(
+      ['detect', '--project', pg.dir, '--connect-timeout', '1000'],
+      pg.dir,
+      /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*timed out/,
+      { ConnectionStrings__Crm: conn },
+    );
     expect(result.stderr + result.stdout).not.toContain('S3cret-silent');
   });
 
   it('wrong PostgreSQL password', async () => {
     const conn = pg.connectionString!.replace(/Password=[^;]+/, 'Password=Wrong-pw-123');
-    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*password authentication failed/, { ConnectionStrings__Crm: conn });
+    const result = await expectDatabaseNotRead(['detect', '--project', pg.dir], pg.dir, /cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ .*password authentication failed/, {
+      ConnectionStrings__Crm: conn,
+    });
     expect(result.stderr + result.stdout).not.toContain('Wrong-pw-123');
   });
 
   it('wrong MariaDB password, also when given with --connection', async () => {
     const conn = my.connectionString!.replace(/Password=[^;]+/, 'Password=Wrong-pw-456');
-    const result = await expectDatabaseNotRead(['detect', '--project', my.dir, '--connection', conn], my.dir, /cannot connect to MySQL\/MariaDB at 127\.0\.0\.1:\d+ .*access denied/i);
+    const result = await expectDatabaseNotRead(
+      ['detect', '--project', my.dir, '--connection', conn],
+      my.dir,
+      /cannot connect to MySQL\/MariaDB at 127\.0\.0\.1:\d+ .*access denied/i,
+    );
     expect(result.stderr + result.stdout).not.toContain('Wrong-pw-456');
   });
 });
@@ -148,4 +164,3 @@ describe('usage errors', () => {
     expect(result.stdout).toContain('detect');
   });
 });
-

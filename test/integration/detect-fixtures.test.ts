@@ -36,9 +36,7 @@ describe('detect on the webapp-sqlite fixture (Identity UI default pages, net8.0
       bootstrap: { version: 5 },
       layout: 'Pages/Shared/_Layout.cshtml',
     });
-    expect(report.project.packages).toContainEqual(
-      expect.objectContaining({ id: 'Microsoft.EntityFrameworkCore.Sqlite', version: '8.0.34', versionFile: 'SampleShop.csproj' }),
-    );
+    expect(report.project.packages).toContainEqual(expect.objectContaining({ id: 'Microsoft.EntityFrameworkCore.Sqlite', version: '8.0.34', versionFile: 'SampleShop.csproj' }));
     expect(report.project.migrations).toMatchObject({ folder: 'Data/Migrations', namespace: 'SampleShop.Data.Migrations', productVersion: '8.0.34' });
     expect(report.project.migrations.list).toHaveLength(1);
     expect(report.database).toMatchObject({
@@ -68,9 +66,7 @@ describe('detect on the scaffolded-pages fixture', () => {
   it('lists the scaffolded pages and takes the connection string from appsettings.Development.json', async () => {
     const report = await detectJson(m);
     expect(report.project.uiShape).toBe('identity-ui-scaffolded');
-    expect(report.project.scaffoldedPages).toEqual(
-      expect.arrayContaining(['Account/Login', 'Account/Logout', 'Account/Manage/Index', 'Account/Manage/_ManageNav']),
-    );
+    expect(report.project.scaffoldedPages).toEqual(expect.arrayContaining(['Account/Login', 'Account/Logout', 'Account/Manage/Index', 'Account/Manage/_ManageNav']));
     expect(report.project.targetFramework).toBe('net9.0');
     expect(report.project.connectionString).toMatchObject({ name: 'BookingsDb', source: 'appsettings.Development.json', value: 'Data Source=bookings.db' });
     expect(report.project.bootstrap).toEqual({ version: 5, source: 'IdentityUIFrameworkVersion' });
@@ -162,9 +158,7 @@ describe('detect on the multi-mysql fixture (solution, class library, central pa
       migrations: { project: 'src/Shop.Data/Shop.Data.csproj', folder: 'src/Shop.Data/Migrations' },
       layout: 'src/Shop.Web/Pages/Shared/_Layout.cshtml',
     });
-    expect(report.project.packages).toContainEqual(
-      expect.objectContaining({ id: 'Microsoft.AspNetCore.Identity.UI', version: '8.0.34', versionFile: 'Directory.Packages.props' }),
-    );
+    expect(report.project.packages).toContainEqual(expect.objectContaining({ id: 'Microsoft.AspNetCore.Identity.UI', version: '8.0.34', versionFile: 'Directory.Packages.props' }));
     expect(report.project.tables.users).toEqual({ name: 'Users', schema: null });
     expect(report.project.tables.userPasskeys).toEqual({ name: 'AspNetUserPasskeys', schema: null });
     expect(report.database).toMatchObject({ provider: 'mysql', exists: true, schemaVersion: 1, passkeysTable: 'absent' });
@@ -188,13 +182,24 @@ describe('an app whose sign-in lives in a module project (SimplCommerce’s shap
       // The account controller and its views move to a module the web project references.
       const module = path.join(m.dir, '..', `${path.basename(m.dir)}-Core`);
       mkdirSync(path.join(module, 'Areas', 'Core', 'Controllers'), { recursive: true });
-      writeFileSync(path.join(module, 'Ledger.Module.Core.csproj'), '<Project Sdk="Microsoft.NET.Sdk.Razor">\n  <PropertyGroup>\n    <TargetFramework>net8.0</TargetFramework>\n  </PropertyGroup>\n</Project>\n');
+      writeFileSync(
+        path.join(module, 'Ledger.Module.Core.csproj'),
+        '<Project Sdk="Microsoft.NET.Sdk.Razor">\n  <PropertyGroup>\n    <TargetFramework>net8.0</TargetFramework>\n  </PropertyGroup>\n</Project>\n',
+      );
       renameSync(path.join(m.dir, 'Controllers', 'AccountController.cs'), path.join(module, 'Areas', 'Core', 'Controllers', 'AccountController.cs'));
       const csproj = path.join(m.dir, 'Ledger.csproj');
-      writeFileSync(csproj, readFileSync(csproj, 'utf8').replace('</Project>', `  <ItemGroup>\n    <ProjectReference Include="../${path.basename(module)}/Ledger.Module.Core.csproj" />\n  </ItemGroup>\n</Project>`));
+      writeFileSync(
+        csproj,
+        readFileSync(csproj, 'utf8').replace(
+          '</Project>',
+          `  <ItemGroup>\n    <ProjectReference Include="../${path.basename(module)}/Ledger.Module.Core.csproj" />\n  </ItemGroup>\n</Project>`,
+        ),
+      );
       const detected = await runCli(['detect', '--skip-db', '--project', m.dir]);
       expect(detected.code).toBe(0);
-      expect(detected.stdout).toMatch(/^supported: no \(the app signs users in with an AccountController in another project \(.*Areas\/Core\/Controllers\/AccountController\.cs\), a module passkey-migrate does not edit/m);
+      expect(detected.stdout).toMatch(
+        /^supported: no \(the app signs users in with an AccountController in another project \(.*Areas\/Core\/Controllers\/AccountController\.cs\), a module passkey-migrate does not edit/m,
+      );
       const refused = await runCli(['add', '--yes', '--skip-db', '--offline', '--project', m.dir]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/AccountController in another project .*--skip-ui/);

@@ -34,7 +34,10 @@ it('guards the existing definition, loads ours first, and says so', async () => 
   const file = path.join(dir, 'wwwroot', 'js', 'PasskeySubmit.js');
   writeFileSync(file, theirs);
   const layoutFile = path.join(dir, 'Pages', 'Shared', '_Layout.cshtml');
-  const layout = readFileSync(layoutFile, 'utf8').replace('    @await RenderSectionAsync("Scripts"', '    <script src="~/js/PasskeySubmit.js" type="module"></script>\n    @await RenderSectionAsync("Scripts"');
+  const layout = readFileSync(layoutFile, 'utf8').replace(
+    '    @await RenderSectionAsync("Scripts"',
+    '    <script src="~/js/PasskeySubmit.js" type="module"></script>\n    @await RenderSectionAsync("Scripts"',
+  );
   writeFileSync(layoutFile, layout);
 
   const result = await runCli(['add', '--yes', '--skip-db', '--project', dir]);

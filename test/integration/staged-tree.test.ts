@@ -15,7 +15,11 @@ it('upgrade --dry-run --keep-existing-columns with the DbContext in Program.cs k
   const dir = copyFixture('webapp-sqlite');
   dirs.push(dir);
   const contextFile = path.join(dir, 'Data', 'ApplicationDbContext.cs');
-  const context = readFileSync(contextFile, 'utf8').replace(/^using[^\n]*\n/gm, '').replace('namespace SampleShop.Data;', 'namespace SampleShop.Data\n{').trimEnd() + '\n}\n';
+  const context =
+    readFileSync(contextFile, 'utf8')
+      .replace(/^using[^\n]*\n/gm, '')
+      .replace('namespace SampleShop.Data;', 'namespace SampleShop.Data\n{')
+      .trimEnd() + '\n}\n';
   unlinkSync(contextFile);
   const program = readFileSync(path.join(dir, 'Program.cs'), 'utf8');
   writeFileSync(path.join(dir, 'Program.cs'), `using Microsoft.AspNetCore.Identity.EntityFrameworkCore;\n${program}\n${context}`);

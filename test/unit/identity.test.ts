@@ -59,9 +59,9 @@ builder.Services.AddIdentityCore<AppUser>().AddRoles<IdentityRole<long>>().AddEn
   });
 
   it('is not fooled by the words in a comment or a string', async () => {
-    await expect(
-      readIdentity([{ path: '/app/Program.cs', text: '// services.AddIdentity<User>()\nvar s = "AddIdentity<User>()";', projectDir: '/app' }]),
-    ).rejects.toThrow(/no ASP\.NET Core Identity registration found/);
+    await expect(readIdentity([{ path: '/app/Program.cs', text: '// services.AddIdentity<User>()\nvar s = "AddIdentity<User>()";', projectDir: '/app' }])).rejects.toThrow(
+      /no ASP\.NET Core Identity registration found/,
+    );
   });
 
   it('refuses Identity without EF Core stores', async () => {

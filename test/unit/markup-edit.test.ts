@@ -41,7 +41,9 @@ describe('markup edits', () => {
   it('puts the script after the last script and before the Scripts section; once', () => {
     const layout = '<body>\n    <script src="~/js/site.js"></script>\n    @await RenderSectionAsync("Scripts", required: false)\n</body>\n';
     const out = applyEdits(layout, [scriptIncludeEdit(layout, '<script src="~/js/passkey-submit.js" type="module"></script>')!]);
-    expect(out).toBe('<body>\n    <script src="~/js/site.js"></script>\n    <script src="~/js/passkey-submit.js" type="module"></script>\n    @await RenderSectionAsync("Scripts", required: false)\n</body>\n');
+    expect(out).toBe(
+      '<body>\n    <script src="~/js/site.js"></script>\n    <script src="~/js/passkey-submit.js" type="module"></script>\n    @await RenderSectionAsync("Scripts", required: false)\n</body>\n',
+    );
     expect(scriptIncludeEdit(out, 'x')).toBeNull();
   });
 

@@ -13,10 +13,9 @@ import { planEndpointMapping } from './endpoints-edit.js';
 import { planPasskeyServices } from './services-edit.js';
 import { layoutChain, type ViewLocation } from '../../read/project/layouts.js';
 import { scriptIncludeEdit } from './markup-edit.js';
-import { indent, type UiContext } from './context.js';
+import type { UiContext } from './context.js';
 
 export { indent, type UiContext, type UiPart } from './context.js';
-
 
 export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree, ignorePostLogin = false): UiContext {
   // As MSBuild evaluated them (the SDK's defaults included: RootNamespace is the project name made an identifier).
@@ -80,7 +79,13 @@ export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[])
 
   const sources = listCSharpFiles(ctx.projectDir);
   notes.push(...(await planPasskeyServices(ctx, [...sources])));
-  const mapping = await planEndpointMapping(sources, { namespace: ctx.namespace, userType: ctx.userType, tree: ctx.files, globals: (f) => globalUsingsFor(ctx.facts, f), rateLimitPolicy: ctx.rateLimitPolicy });
+  const mapping = await planEndpointMapping(sources, {
+    namespace: ctx.namespace,
+    userType: ctx.userType,
+    tree: ctx.files,
+    globals: (f) => globalUsingsFor(ctx.facts, f),
+    rateLimitPolicy: ctx.rateLimitPolicy,
+  });
   if (!mapping.mapped) notes.push(`no MapRazorPages/MapControllerRoute call found: add app.MapPasskeyEndpoints<${ctx.userType}>(); where the app maps its endpoints`);
 
   // An element the app defined itself (the guide's PasskeySubmit.js): it defers to ours, which loads first.
@@ -91,7 +96,9 @@ export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[])
     ctx.files.write(script.file, after, 'the existing <passkey-submit> definition defers to the new one');
   }
   for (const script of theirs) {
-    notes.push(`wwwroot/${script.webPath} also defines <passkey-submit> (Microsoft's guide); passkey-submit.js now loads first and is the one used: remove that file and its <script> when nothing else needs it`);
+    notes.push(
+      `wwwroot/${script.webPath} also defines <passkey-submit> (Microsoft's guide); passkey-submit.js now loads first and is the one used: remove that file and its <script> when nothing else needs it`,
+    );
   }
   const earlier = theirs.length ? new RegExp(`(^|/)(${theirs.map((s) => path.basename(s.webPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(\\?|$)`, 'i') : undefined;
 
@@ -117,7 +124,7 @@ function planScriptInclude(ctx: UiContext, pages: ViewLocation[], earlier: RegEx
     if (chain.ends === 'app' && chain.root) {
       byLayout.set(chain.root, [...(byLayout.get(chain.root) ?? []), name]);
     } else if (chain.ends === 'package') {
-      editFile(ctx, page.file, (text) => pageScriptInclude(text, SCRIPT_TAG), 'include the <passkey-submit> script (the page renders in the Identity UI package\'s layout)');
+      editFile(ctx, page.file, (text) => pageScriptInclude(text, SCRIPT_TAG), "include the <passkey-submit> script (the page renders in the Identity UI package's layout)");
     } else {
       notes.push(`${rel(page.file)} renders in no layout passkey-migrate can edit: add ${SCRIPT_TAG} to it`);
     }

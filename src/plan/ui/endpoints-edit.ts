@@ -39,7 +39,7 @@ export async function planEndpointMapping(
       .map((c) => {
         let n: SyntaxNode | null = c;
         while (n && n.type !== 'expression_statement' && n.type !== 'global_statement') n = n.parent;
-        return n?.type === 'global_statement' ? n.namedChildren[0] ?? null : n;
+        return n?.type === 'global_statement' ? (n.namedChildren[0] ?? null) : n;
       })
       .filter((s): s is SyntaxNode => !!s && s.type === 'expression_statement');
     const statement = statements.sort((a, b) => a.endIndex - b.endIndex).pop();

@@ -24,9 +24,12 @@ export function uiKindFor(facts: ProjectFacts, requested?: string): UiKind {
   if (detected) return detected.name;
   if (facts.ui.accountElsewhere) {
     const where = path.relative(facts.located.root, facts.ui.accountElsewhere).split(path.sep).join('/');
-    throw new UserError(`the app signs users in with an AccountController in another project (${where}), a module passkey-migrate does not edit: it adds the passkey UI to the web project's own pages and controllers only`, {
-      hint: 'pass --skip-ui to upgrade the project and the database, then add the passkey button and manage pages to that module by hand (the Passkeys/*.cs files of a migrated sample show how)',
-    });
+    throw new UserError(
+      `the app signs users in with an AccountController in another project (${where}), a module passkey-migrate does not edit: it adds the passkey UI to the web project's own pages and controllers only`,
+      {
+        hint: 'pass --skip-ui to upgrade the project and the database, then add the passkey button and manage pages to that module by hand (the Passkeys/*.cs files of a migrated sample show how)',
+      },
+    );
   }
   throw new UserError('cannot tell how the app signs users in: no Identity UI package, Areas/Identity/Pages or AccountController found', {
     hint: 'pass --ui razor (Identity Razor Pages) or --ui mvc (account controller)',
@@ -38,9 +41,15 @@ export function refuseExistingPasskeys(facts: ProjectFacts, forceUi: boolean | u
   const found = facts.existingPasskeys;
   if (!found.length || forceUi) return;
   const rel = (f: string) => path.relative(facts.located.root, f).split(path.sep).join('/');
-  throw new UserError(`the app already has passkey support of its own: ${found.slice(0, 3).map((f) => `${f.what} (${rel(f.file)}${f.line ? `:${f.line}` : ''})`).join('; ')}${found.length > 3 ? `; and ${found.length - 3} more` : ''}; a second passkey sign-in would duplicate it`, {
-    hint: 'pass --skip-ui to upgrade only the project and database, or --force-ui to add the Identity passkey UI anyway',
-  });
+  throw new UserError(
+    `the app already has passkey support of its own: ${found
+      .slice(0, 3)
+      .map((f) => `${f.what} (${rel(f.file)}${f.line ? `:${f.line}` : ''})`)
+      .join('; ')}${found.length > 3 ? `; and ${found.length - 3} more` : ''}; a second passkey sign-in would duplicate it`,
+    {
+      hint: 'pass --skip-ui to upgrade only the project and database, or --force-ui to add the Identity passkey UI anyway',
+    },
+  );
 }
 
 /**
@@ -62,12 +71,22 @@ export function manageKindFor(facts: ProjectFacts, loginKind: UiKind, requested?
   if (link) {
     const chosen = candidates.find((c) => c.kind === link.kind)!;
     const other = Object.keys(UI_KINDS).find((k) => k !== link.kind);
-    return { kind: link.kind, note: `the app manages accounts in ${list}; passkeys go to ${chosen.description}, where the account menu links (${link.file}:${link.line}); --manage-ui ${other} chooses the other` };
+    return {
+      kind: link.kind,
+      note: `the app manages accounts in ${list}; passkeys go to ${chosen.description}, where the account menu links (${link.file}:${link.line}); --manage-ui ${other} chooses the other`,
+    };
   }
-  return { kind: loginKind, note: `the app manages accounts in ${list} and its menu links to neither; passkeys go with the sign-in (${uiKind(loginKind).description}); pass --manage-ui razor|mvc to choose` };
+  return {
+    kind: loginKind,
+    note: `the app manages accounts in ${list} and its menu links to neither; passkeys go with the sign-in (${uiKind(loginKind).description}); pass --manage-ui razor|mvc to choose`,
+  };
 }
 
-export async function planUi(facts: ProjectFacts, tree: StagedTree, options: { ui?: string; manageUi?: string; forceUi?: boolean; ignorePostLogin?: boolean } = {}): Promise<UiPlan> {
+export async function planUi(
+  facts: ProjectFacts,
+  tree: StagedTree,
+  options: { ui?: string; manageUi?: string; forceUi?: boolean; ignorePostLogin?: boolean } = {},
+): Promise<UiPlan> {
   refuseExistingPasskeys(facts, options.forceUi);
   const kind = uiKindFor(facts, options.ui);
   const manage = manageKindFor(facts, kind, options.manageUi);

@@ -78,7 +78,11 @@ export function afterSubmitButtonEdit(text: string, form: { start: number; end: 
     anchorEnd = lineEndOf(text, anchorEnd);
   }
   const eol = eolOf(text);
-  const lines = block.replace(/\s+$/, '').split('\n').map((l) => (l.length ? indent + l : '')).join(eol);
+  const lines = block
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => (l.length ? indent + l : ''))
+    .join(eol);
   return { at: anchorEnd, end: anchorEnd, text: `${lines}${eol}` };
 }
 
@@ -105,7 +109,11 @@ export function navEntryEdit(text: string, entry: string, after: RegExp): TextEd
 
 /** The `<environment ...>` tag helper blocks of a layout: markup in one renders only in some environments. */
 export function environmentBlocks(text: string): { start: number; end: number; open: string }[] {
-  return [...text.matchAll(/<environment\b[^>]*>[\s\S]*?<\/environment\s*>/gi)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, open: /^<environment\b[^>]*>/i.exec(m[0])![0] }));
+  return [...text.matchAll(/<environment\b[^>]*>[\s\S]*?<\/environment\s*>/gi)].map((m) => ({
+    start: m.index!,
+    end: m.index! + m[0].length,
+    open: /^<environment\b[^>]*>/i.exec(m[0])![0],
+  }));
 }
 
 /** The layout's `RenderSection("Scripts", ...)` line, in any case and either form (sections ignore case). */
@@ -135,9 +143,7 @@ export function scriptIncludeEdit(text: string, tag: string, before?: RegExp): T
     return insertAt(at, at);
   }
   const section = scriptsSection(text);
-  const lastScript = [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc=[^>]*><\/script>[ \t]*\r?$/gim)]
-    .filter((m) => !section || m.index! < section.index)
-    .pop();
+  const lastScript = [...text.matchAll(/^[ \t]*<script\b[^>]*\bsrc=[^>]*><\/script>[ \t]*\r?$/gim)].filter((m) => !section || m.index! < section.index).pop();
   const sectionBlock = section ? blockAt(section.index + 1) : undefined;
   if (lastScript) {
     const block = blockAt(lastScript.index! + 1);

@@ -22,12 +22,19 @@ async function routeOf(facts: ProjectFacts, file: string, controller: string, ar
   const full = path.join(facts.msbuild.dir, file);
   const text = readFileSync(full, 'utf8');
   const cls = findClass((await parseCSharp(full, text)).tree.rootNode, `${controller}Controller`);
-  const route = cls && findAll(cls, 'attribute').find((a) => a.parent?.parent?.id === cls.id && /^(Route|Microsoft\.AspNetCore\.Mvc\.Route)$/.test(a.childForFieldName('name')?.text ?? ''));
+  const route =
+    cls && findAll(cls, 'attribute').find((a) => a.parent?.parent?.id === cls.id && /^(Route|Microsoft\.AspNetCore\.Mvc\.Route)$/.test(a.childForFieldName('name')?.text ?? ''));
   const template = route ? stringValue(findAll(route, (n) => /string_literal$/.test(n.type))[0] as SyntaxNode | undefined) : undefined;
   if (!template) return null;
   // The prefix is what comes before the action: members/[controller]/[action] -> /members/Account.
   const prefix = template.split(/\/(?:\[action\]|\{action[^}]*\})/i)[0]!;
-  return '/' + prefix.replace(/\[controller\]/gi, controller).replace(/\[area\]/gi, area ?? '').replace(/^~?\/+|\/+$/g, '');
+  return (
+    '/' +
+    prefix
+      .replace(/\[controller\]/gi, controller)
+      .replace(/\[area\]/gi, area ?? '')
+      .replace(/^~?\/+|\/+$/g, '')
+  );
 }
 
 /** Where the account controller answers: its [Route] template, else the conventional /{area}/Account. */
@@ -54,7 +61,6 @@ export async function manageTarget(facts: ProjectFacts): Promise<ManageTarget> {
   const area = facts.ui.mvc?.area ?? null;
   return { controller: 'Passkeys', file: null, area, prefix: `${area ? `/${area}` : ''}/Passkeys` };
 }
-
 
 function viewsRootOf(dir: string, area: string | null): string {
   return area ? path.join(dir, 'Areas', area, 'Views') : path.join(dir, 'Views');
@@ -107,13 +113,25 @@ export async function planMvcLogin(ctx: UiContext): Promise<UiPart> {
   } else {
     notes.push('no Views/Account/Login.cshtml found; add <passkey-submit-button operation="Request" ...> to the login view by hand');
   }
-  const loginPost = classMembers(account).find((m) => m.type === 'method_declaration' && m.childForFieldName('name')?.text === 'Login' && /\[\s*HttpPost\b/.test(m.text.slice(0, m.childForFieldName('name')!.startIndex - m.startIndex)));
+  const loginPost = classMembers(account).find(
+    (m) =>
+      m.type === 'method_declaration' &&
+      m.childForFieldName('name')?.text === 'Login' &&
+      /\[\s*HttpPost\b/.test(m.text.slice(0, m.childForFieldName('name')!.startIndex - m.startIndex)),
+  );
   const logic = loginPost ? readSignInLogic(accountTree, account, loginPost, ctx.userType) : null;
   if (logic?.rateLimitPolicies[0]) ctx.rateLimitPolicy = logic.rateLimitPolicies[0];
   if (!memberNamed(account, 'PasskeyLogin')) {
     refuseSyntaxErrors(account, accountFile);
     const shared = logic
-      ? shareSignIn(accountText, logic, { file: accountFile, projectDir: dir, userType: ctx.userType, signInManager: 'passkeySignIn', nullable: stringType(ctx, accountText) === 'string?', ignorePostLogin: ctx.ignorePostLogin })
+      ? shareSignIn(accountText, logic, {
+          file: accountFile,
+          projectDir: dir,
+          userType: ctx.userType,
+          signInManager: 'passkeySignIn',
+          nullable: stringType(ctx, accountText) === 'string?',
+          ignorePostLogin: ctx.ignorePostLogin,
+        })
       : null;
     notes.push(...(shared?.notes ?? []));
     const lockoutView = ctx.files.exists(path.join(viewsRoot, 'Account', 'Lockout.cshtml')) || ctx.files.exists(path.join(viewsRoot, 'Shared', 'Lockout.cshtml'));
@@ -151,7 +169,11 @@ export async function planMvcManage(ctx: UiContext, target: ManageTarget): Promi
   const hasManageLayout = ctx.files.exists(path.join(manageViews, '_Layout.cshtml'));
   const hasManageNav = ctx.files.exists(path.join(manageViews, '_ManageNav.cshtml'));
   const wrap = !hasManageLayout && hasManageNav;
-  const viewValues = { ...values, NavOpen: wrap ? render('ui/mvc/NavOpen.cshtml.tmpl', {}).trimEnd() : '', NavClose: wrap ? render('ui/mvc/NavClose.cshtml.tmpl', {}).trimEnd() : '' };
+  const viewValues = {
+    ...values,
+    NavOpen: wrap ? render('ui/mvc/NavOpen.cshtml.tmpl', {}).trimEnd() : '',
+    NavClose: wrap ? render('ui/mvc/NavClose.cshtml.tmpl', {}).trimEnd() : '',
+  };
   if (target.file) {
     const manageFile = path.join(dir, target.file);
     const manageText = ctx.files.read(manageFile);
@@ -165,7 +187,12 @@ export async function planMvcManage(ctx: UiContext, target: ManageTarget): Promi
     // The new controller file enables nullable itself.
     const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: 'string?' });
     const controllerDir = ctx.facts.ui.mvc ? path.dirname(path.join(dir, ctx.facts.ui.mvc.accountController)) : path.join(dir, 'Controllers');
-    createFile(ctx, path.join(controllerDir, 'PasskeysController.cs'), render('ui/mvc/PasskeysController.cs.tmpl', { ...values, Actions: indent(actions, '    ') }), 'passkey management controller');
+    createFile(
+      ctx,
+      path.join(controllerDir, 'PasskeysController.cs'),
+      render('ui/mvc/PasskeysController.cs.tmpl', { ...values, Actions: indent(actions, '    ') }),
+      'passkey management controller',
+    );
     notes.push(`the app has no ManageController: passkeys are managed at ${target.prefix}; link to it from the account menu`);
   }
   createFile(ctx, path.join(manageViews, 'Passkeys.cshtml'), render('ui/mvc/Passkeys.cshtml.tmpl', viewValues), 'passkeys management view');

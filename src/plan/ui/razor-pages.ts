@@ -48,7 +48,12 @@ export async function planRazorLogin(ctx: UiContext): Promise<UiPart> {
     // The override's code file enables nullable itself.
     const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', { ...values, StringType: 'string?', ...handlerDefaults() });
     createFile(ctx, loginPage, render(`ui/razor/Login.bs${ctx.bootstrap}.cshtml.tmpl`, values), 'login page with passkeys (overrides the Identity UI page)');
-    createFile(ctx, `${loginPage}.cs`, render('ui/razor/Login.cshtml.cs.tmpl', { ...values, PasskeyHandler: indent(handler, '    ') }), 'login page with passkeys (overrides the Identity UI page)');
+    createFile(
+      ctx,
+      `${loginPage}.cs`,
+      render('ui/razor/Login.cshtml.cs.tmpl', { ...values, PasskeyHandler: indent(handler, '    ') }),
+      'login page with passkeys (overrides the Identity UI page)',
+    );
   }
   return { notes, elementPages: [identityPage(ctx, loginPage)] };
 }
@@ -132,7 +137,14 @@ async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<
   if (!memberNamed(model, 'OnPostPasskeyAsync')) {
     refuseSyntaxErrors(model, code);
     const shared = logic
-      ? shareSignIn(text, logic, { file: code, projectDir: ctx.projectDir, userType: ctx.userType, signInManager: 'passkeySignInManager', nullable: stringType(ctx, text) === 'string?', ignorePostLogin: ctx.ignorePostLogin })
+      ? shareSignIn(text, logic, {
+          file: code,
+          projectDir: ctx.projectDir,
+          userType: ctx.userType,
+          signInManager: 'passkeySignInManager',
+          nullable: stringType(ctx, text) === 'string?',
+          ignorePostLogin: ctx.ignorePostLogin,
+        })
       : null;
     notes.push(...(shared?.notes ?? []));
     const handler = render('ui/razor/LoginPasskeyHandler.cs.tmpl', {

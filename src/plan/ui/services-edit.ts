@@ -29,7 +29,7 @@ function statementOf(node: SyntaxNode): SyntaxNode | null {
 /** `builder.Services` in `builder.Services.AddDefaultIdentity<U>(...)...` */
 function receiverOf(call: SyntaxNode): string | null {
   const fn = call.childForFieldName('function');
-  return fn?.type === 'member_access_expression' ? fn.childForFieldName('expression')?.text ?? null : null;
+  return fn?.type === 'member_access_expression' ? (fn.childForFieldName('expression')?.text ?? null) : null;
 }
 
 export async function planPasskeyServices(ctx: UiContext, sources: SourceFile[]): Promise<string[]> {
@@ -41,7 +41,9 @@ export async function planPasskeyServices(ctx: UiContext, sources: SourceFile[])
   const anchors = inWebProject
     ? [{ file: registration.file, method: registration.method, typed: true }]
     : registration.enclosingMethod
-      ? sources.filter((s) => s.projectDir === ctx.projectDir && s.text.includes(registration.enclosingMethod!)).map((s) => ({ file: s.path, method: registration.enclosingMethod!, typed: false }))
+      ? sources
+          .filter((s) => s.projectDir === ctx.projectDir && s.text.includes(registration.enclosingMethod!))
+          .map((s) => ({ file: s.path, method: registration.enclosingMethod!, typed: false }))
       : [];
   for (const anchor of anchors) {
     const text = ctx.files.read(anchor.file);
@@ -65,5 +67,7 @@ export async function planPasskeyServices(ctx: UiContext, sources: SourceFile[])
     ctx.files.write(anchor.file, applyEdits(text, edits), 'register the passkey rules (AddPasskeyAccount)');
     return [];
   }
-  return [`add ${'builder.Services'}.AddPasskeyAccount<${ctx.userType}>(passkeys => passkeys.UserVerificationRequirement = "required"); after the Identity registration (${path.basename(registration.file)}:${registration.line}): passkey-migrate did not find where to put it`];
+  return [
+    `add ${'builder.Services'}.AddPasskeyAccount<${ctx.userType}>(passkeys => passkeys.UserVerificationRequirement = "required"); after the Identity registration (${path.basename(registration.file)}:${registration.line}): passkey-migrate did not find where to put it`,
+  ];
 }

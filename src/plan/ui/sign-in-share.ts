@@ -49,7 +49,10 @@ function movedBody(text: string, moved: MovedCode, param: string, unit: string):
   }
   const lines = body.replace(/\r\n/g, '\n').split('\n');
   const indent = /^[ \t]*/.exec(lines[0]!)![0];
-  return lines.map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart())).map((l) => (l.length ? unit + l : '')).join('\n');
+  return lines
+    .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
+    .map((l) => (l.length ? unit + l : ''))
+    .join('\n');
 }
 
 function reindent(block: string, indent: string, unit: string, eol: string): string {
@@ -65,9 +68,15 @@ export function shareSignIn(text: string, logic: SignInLogic, options: ShareOpti
   const notes: string[] = [];
   if (logic.problems.length) {
     if (!options.ignorePostLogin) {
-      throw new UserError(`${rel}: the password sign-in in ${logic.method} does more than sign in, and a passkey sign-in cannot run it as it is: ${logic.problems.map((p) => p.replace(/^line /, `${rel}:`)).slice(0, 3).join('; ')}`, {
-        hint: 'move that code into a method both sign-ins can call, or pass --ignore-post-login to add a passkey sign-in that skips it',
-      });
+      throw new UserError(
+        `${rel}: the password sign-in in ${logic.method} does more than sign in, and a passkey sign-in cannot run it as it is: ${logic.problems
+          .map((p) => p.replace(/^line /, `${rel}:`))
+          .slice(0, 3)
+          .join('; ')}`,
+        {
+          hint: 'move that code into a method both sign-ins can call, or pass --ignore-post-login to add a passkey sign-in that skips it',
+        },
+      );
     }
     notes.push(`${rel}: the passkey sign-in skips what ${logic.method} does besides signing in (--ignore-post-login): ${logic.problems.join('; ')}`);
     return { edits: [], members: '', signIn: defaultSignIn(options), onSucceeded: null, notes };
@@ -83,7 +92,8 @@ export function shareSignIn(text: string, logic: SignInLogic, options: ShareOpti
   const classText = text;
   const returnUrlParam = (moved: MovedCode) => (logic.returnUrl && new RegExp(`\\b${logic.returnUrl.name}\\b`).test(text.slice(moved.start, moved.end)) ? logic.returnUrl : null);
   const args = (userExpr: string, moved: MovedCode, returnUrlExpr: string) => [userExpr, ...(returnUrlParam(moved) ? [returnUrlExpr] : [])].join(', ');
-  const params = (moved: MovedCode, name: string) => [`${userParam.type} ${name}`, ...(returnUrlParam(moved) ? [`${returnUrlParam(moved)!.type} ${returnUrlParam(moved)!.name}`] : [])].join(', ');
+  const params = (moved: MovedCode, name: string) =>
+    [`${userParam.type} ${name}`, ...(returnUrlParam(moved) ? [`${returnUrlParam(moved)!.type} ${returnUrlParam(moved)!.name}`] : [])].join(', ');
   const userOf = (variable: string) => (logic.userMode === 'user' ? variable : `(await ${options.signInManager}.UserManager.GetUserNameAsync(${variable}))!`);
 
   let check: { method: string; awaits: boolean; moved: MovedCode } | null = null;

@@ -96,11 +96,7 @@ export async function readDatabaseFacts(options: {
 }
 
 /** The first of the candidate history tables that exists, and its rows in MigrationId order. */
-export async function readHistory(
-  db: Kysely<any>,
-  dialect: Dialect,
-  candidates: TableRef[],
-): Promise<{ table: TableRef | null; rows: { id: string; productVersion: string }[] }> {
+export async function readHistory(db: Kysely<any>, dialect: Dialect, candidates: TableRef[]): Promise<{ table: TableRef | null; rows: { id: string; productVersion: string }[] }> {
   for (const candidate of candidates) {
     if (!(await dialect.tableExists(db, candidate))) continue;
     const table = sql.raw(dialect.quoteTable(candidate));

@@ -79,7 +79,9 @@ export async function readConfigurationFile(file: string): Promise<Map<string, s
     const key = prefix.toLowerCase();
     if (out.has(key)) {
       const line = text.slice(0, node.offset).split('\n').length;
-      throw new UserError(`${file}: the key "${prefix}" appears twice (line ${line}); ASP.NET Core refuses such a file ("A duplicate key was found")`, { hint: 'remove one of them' });
+      throw new UserError(`${file}: the key "${prefix}" appears twice (line ${line}); ASP.NET Core refuses such a file ("A duplicate key was found")`, {
+        hint: 'remove one of them',
+      });
     }
     out.set(key, node.type === 'null' ? null : String(node.value));
   };

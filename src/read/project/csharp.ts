@@ -67,7 +67,14 @@ function editedCopy(known: CSharpFile, text: string): Tree | undefined {
   };
   const copy = known.tree.copy();
   // web-tree-sitter counts in UTF-16 code units, as JavaScript strings do.
-  copy.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(before, start), oldEndPosition: point(before, oldEnd), newEndPosition: point(text, newEnd) });
+  copy.edit({
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: point(before, start),
+    oldEndPosition: point(before, oldEnd),
+    newEndPosition: point(text, newEnd),
+  });
   return copy;
 }
 
@@ -197,9 +204,7 @@ export function argumentNodes(invocation: SyntaxNode): SyntaxNode[] {
 export function stringValue(node: SyntaxNode | undefined | null): string | undefined {
   if (!node) return undefined;
   if (node.type === 'string_literal') {
-    return node.namedChildren
-      .map((c) => (c?.type === 'escape_sequence' ? unescape(c.text) : c?.text ?? ''))
-      .join('');
+    return node.namedChildren.map((c) => (c?.type === 'escape_sequence' ? unescape(c.text) : (c?.text ?? ''))).join('');
   }
   if (node.type === 'verbatim_string_literal') return node.text.slice(2, -1).replace(/""/g, '"');
   if (node.type === 'raw_string_literal') return node.text.replace(/^"{3,}\n?/, '').replace(/\n?\s*"{3,}$/, '');

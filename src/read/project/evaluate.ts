@@ -57,9 +57,13 @@ function run(args: string[], cwd: string): Promise<{ code: number; stdout: strin
     execFile(
       'dotnet',
       args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1', MSBUILDDISABLENODEREUSE: '1' } },
+      {
+        cwd,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1', MSBUILDDISABLENODEREUSE: '1' },
+      },
       (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
           resolve({ code: -2, stdout: '', stderr: 'dotnet not found' });
           return;
@@ -72,7 +76,16 @@ function run(args: string[], cwd: string): Promise<{ code: number; stdout: strin
 
 /** The first error MSBuild printed, for a one-line message. */
 function firstError(output: string): string {
-  const line = output.split('\n').map((l) => l.trim()).find((l) => /\berror\b/i.test(l)) ?? output.split('\n').map((l) => l.trim()).find(Boolean) ?? 'no output';
+  const line =
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /\berror\b/i.test(l)) ??
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ??
+    'no output';
   return line.replace(/\s*\[[^\]]*\.(cs|fs|vb)proj\]$/, '').slice(0, 400);
 }
 
@@ -138,7 +151,10 @@ interface CacheEntry {
 }
 
 function cacheFile(projectPath: string, globals: Record<string, string>): string {
-  const id = createHash('sha256').update(`${projectPath}\n${JSON.stringify(globals)}`).digest('hex').slice(0, 32);
+  const id = createHash('sha256')
+    .update(`${projectPath}\n${JSON.stringify(globals)}`)
+    .digest('hex')
+    .slice(0, 32);
   return path.join(cacheDir(), 'msbuild', `${id}.json`);
 }
 
@@ -226,21 +242,26 @@ export async function evaluateProject(projectPath: string, options: { globals?: 
   ];
   const ppFile = path.join(os.tmpdir(), `pkm-pp-${process.pid}-${createHash('sha1').update(file).digest('hex').slice(0, 8)}.xml`);
   ownOutput(ppFile); // written by dotnet msbuild -pp for this run, not an input
-  let [evaluation, preprocess] = await Promise.all([run(query, cwd), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], cwd)]);
+  let [evaluation] = await Promise.all([run(query, cwd), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], cwd)]);
   // A global.json that pins an SDK below 10 which this machine lacks: the upgrade moves that pin to 10.0.100, so
   // the project is evaluated as it will be, by the installed SDK (dotnet resolves the SDK from the working folder).
   const pinned = /Requested SDK version:\s*(\d+)\.[\d.]+/.exec(evaluation.stdout + evaluation.stderr);
   if (evaluation.code !== 0 && pinned) {
     if (Number(pinned[1]) >= 10) {
-      throw new UserError(`global.json pins the .NET SDK ${/Requested SDK version:\s*(\S+)/.exec(evaluation.stdout + evaluation.stderr)![1]}, which is not installed (${installedSdks(evaluation.stdout + evaluation.stderr)})`, {
-        hint: 'install that SDK, or change the pin in global.json, then run again',
-      });
+      throw new UserError(
+        `global.json pins the .NET SDK ${/Requested SDK version:\s*(\S+)/.exec(evaluation.stdout + evaluation.stderr)![1]}, which is not installed (${installedSdks(evaluation.stdout + evaluation.stderr)})`,
+        {
+          hint: 'install that SDK, or change the pin in global.json, then run again',
+        },
+      );
     }
     const outside = os.tmpdir();
-    [evaluation, preprocess] = await Promise.all([run(query, outside), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], outside)]);
+    [evaluation] = await Promise.all([run(query, outside), run(['msbuild', projectPath, '-nologo', `-pp:${ppFile}`, ...globalArgs], outside)]);
   }
   if (evaluation.code === -2) {
-    throw new UserError('the .NET SDK (dotnet) was not found on PATH; passkey-migrate asks it how the project evaluates', { hint: 'install the .NET 10 SDK, or put dotnet on PATH' });
+    throw new UserError('the .NET SDK (dotnet) was not found on PATH; passkey-migrate asks it how the project evaluates', {
+      hint: 'install the .NET 10 SDK, or put dotnet on PATH',
+    });
   }
   if (evaluation.code !== 0) {
     throw new UserError(`dotnet msbuild could not evaluate ${projectPath}: ${firstError(evaluation.stdout + '\n' + evaluation.stderr)}`, {
@@ -267,7 +288,9 @@ export async function evaluateProject(projectPath: string, options: { globals?: 
     packageReferences: items(parsed.Items?.PackageReference, projectPath),
     packageVersions: items(parsed.Items?.PackageVersion, projectPath),
     projectReferences: items(parsed.Items?.ProjectReference, projectPath).map((i) => i.metadata.FullPath ?? path.resolve(cwd, i.identity.replace(/\\/g, '/'))),
-    usings: items(parsed.Items?.Using, projectPath).filter((u) => !u.metadata.Alias && !/^true$/i.test(u.metadata.Static ?? '')).map((u) => u.identity),
+    usings: items(parsed.Items?.Using, projectPath)
+      .filter((u) => !u.metadata.Alias && !/^true$/i.test(u.metadata.Static ?? ''))
+      .map((u) => u.identity),
     imports: importsOf(preprocessed, projectPath),
   };
   writeCache(file, key, project);

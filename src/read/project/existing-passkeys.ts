@@ -17,8 +17,10 @@ export interface ExistingPasskeySupport {
   line: number | null;
 }
 
-const LIBRARIES = /^(Fido2|Fido2\.AspNet|Fido2\.Models|Fido2\.Ctap2|Fido2NetLib.*|Passwordless|Passwordless\.AspNetCore|WebAuthn\.Net.*|Rsk\.AspNetCore\.Fido|Yubico\.YubiKey|FidoNet.*)$/i;
-const IDENTITY_APIS = /\b(MakePasskeyCreationOptionsAsync|MakePasskeyRequestOptionsAsync|PerformPasskeyAttestationAsync|PerformPasskeyAssertionAsync|PasskeySignInAsync|AddOrUpdatePasskeyAsync|IFido2|Fido2Configuration|AddFido2)\b/;
+const LIBRARIES =
+  /^(Fido2|Fido2\.AspNet|Fido2\.Models|Fido2\.Ctap2|Fido2NetLib.*|Passwordless|Passwordless\.AspNetCore|WebAuthn\.Net.*|Rsk\.AspNetCore\.Fido|Yubico\.YubiKey|FidoNet.*)$/i;
+const IDENTITY_APIS =
+  /\b(MakePasskeyCreationOptionsAsync|MakePasskeyRequestOptionsAsync|PerformPasskeyAttestationAsync|PerformPasskeyAssertionAsync|PasskeySignInAsync|AddOrUpdatePasskeyAsync|IFido2|Fido2Configuration|AddFido2)\b/;
 const OURS = /Added by passkey-migrate/;
 
 function lineAt(text: string, index: number): number {
@@ -49,7 +51,8 @@ export function findExistingPasskeySupport(projects: MsbuildProject[], sources: 
     if (api) found.push({ what: `${api[1]} used in the app's own code`, file: source.path, line: lineAt(source.text, api.index) });
     if (source.path === dbContextFile) {
       const entity = /\bDbSet\s*<\s*([\w.]*(?:Passkey|WebAuthn|Fido|StoredCredential|PublicKeyCredential)\w*)\s*>/i.exec(source.text);
-      if (entity && !/IdentityUserPasskey/.test(entity[1]!)) found.push({ what: `a DbSet<${entity[1]}> for stored credentials`, file: source.path, line: lineAt(source.text, entity.index) });
+      if (entity && !/IdentityUserPasskey/.test(entity[1]!))
+        found.push({ what: `a DbSet<${entity[1]}> for stored credentials`, file: source.path, line: lineAt(source.text, entity.index) });
     }
   }
   for (const file of scripts(path.join(webDir, 'wwwroot'))) {

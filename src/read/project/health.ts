@@ -16,7 +16,7 @@ export interface AppHealth {
 export async function checkAppHealth(facts: ProjectFacts): Promise<AppHealth> {
   const built = await runDotnet(['build', facts.msbuild.path, '-nologo', '-v', 'q', '-clp:ErrorsOnly'], { cwd: facts.msbuild.dir });
   const errors = built.code === 0 ? [] : buildErrors(built.output);
-  const build = { ok: built.code === 0, errors: errors.length, first: built.code === 0 ? null : errors[0] ?? lastLine(built.output) };
+  const build = { ok: built.code === 0, errors: errors.length, first: built.code === 0 ? null : (errors[0] ?? lastLine(built.output)) };
   if (!build.ok) return { build, efModel: { checked: false, reason: 'the app does not build' } };
   if (!facts.migrations) return { build, efModel: { checked: false, reason: 'the app has no EF Core migrations' } };
   const migrationsProject = [facts.msbuild, ...facts.references].find((p) => p.dir === facts.migrations!.projectDir)?.path ?? facts.msbuild.path;

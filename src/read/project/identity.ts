@@ -6,19 +6,7 @@
 import { allEngineTypes } from '../../db/registry.js';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import {
-  argumentNodes,
-  chainedCalls,
-  findAll,
-  invokedName,
-  lineOf,
-  namespaceOf,
-  parseCSharp,
-  stringValue,
-  typeArguments,
-  type CSharpFile,
-  type SyntaxNode,
-} from './csharp.js';
+import { argumentNodes, chainedCalls, findAll, invokedName, lineOf, namespaceOf, parseCSharp, stringValue, typeArguments, type CSharpFile, type SyntaxNode } from './csharp.js';
 import { isInactive, preprocess, type Preprocessed } from './preprocessor.js';
 import type { SourceFile } from './sources.js';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
@@ -92,9 +80,9 @@ export interface ReadIdentityOptions {
 
 /** The [start, end) ranges of multi-line string literals, whose lines are never preprocessor directives. */
 function multiLineStrings(file: CSharpFile): [number, number][] {
-  return findAll(file.tree.rootNode, ['verbatim_string_literal', 'raw_string_literal', 'interpolated_string_expression']).filter((n) => n.startPosition.row !== n.endPosition.row).map(
-    (n) => [n.startIndex, n.endIndex] as [number, number],
-  );
+  return findAll(file.tree.rootNode, ['verbatim_string_literal', 'raw_string_literal', 'interpolated_string_expression'])
+    .filter((n) => n.startPosition.row !== n.endPosition.row)
+    .map((n) => [n.startIndex, n.endIndex] as [number, number]);
 }
 
 interface ClassInfo {
@@ -146,9 +134,12 @@ export async function readIdentity(sources: SourceFile[], options: ReadIdentityO
   if (!registration && registrations.length) {
     const first = registrations[0]!;
     const section = first.file.pre?.conditionals.find((c) => c.branches.some((b) => first.call.startIndex >= b.start && first.call.startIndex < b.end));
-    throw new UserError(`the Identity registration in ${path.basename(first.file.path)}:${lineOf(first.call)} is in a branch the compiler skips for this build (${section?.branches[0]?.directive ?? '#if'} at line ${section?.branches[0]?.line ?? '?'})`, {
-      hint: "check the project's DefineConstants: passkey-migrate reads what dotnet build compiles (Debug)",
-    });
+    throw new UserError(
+      `the Identity registration in ${path.basename(first.file.path)}:${lineOf(first.call)} is in a branch the compiler skips for this build (${section?.branches[0]?.directive ?? '#if'} at line ${section?.branches[0]?.line ?? '?'})`,
+      {
+        hint: "check the project's DefineConstants: passkey-migrate reads what dotnet build compiles (Debug)",
+      },
+    );
   }
   if (!registration) {
     throw new UserError('no ASP.NET Core Identity registration found (AddDefaultIdentity, AddIdentity or AddIdentityCore)', {
@@ -192,7 +183,7 @@ export async function readIdentity(sources: SourceFile[], options: ReadIdentityO
   for (const arg of argumentNodes(call)) {
     if (arg.type === 'lambda_expression') optionBodies.push({ node: arg, file });
     else if (arg.type === 'identifier' || arg.type === 'member_access_expression') {
-      const name = arg.type === 'identifier' ? arg.text : arg.childForFieldName('name')?.text ?? arg.text;
+      const name = arg.type === 'identifier' ? arg.text : (arg.childForFieldName('name')?.text ?? arg.text);
       const target = await methodNamed(name, file, sources, parse);
       if (!target) {
         throw new UserError(`the Identity options in ${path.basename(file.path)}:${lineOf(arg)} are the method ${arg.text}, which passkey-migrate did not find in the project`, {
@@ -256,9 +247,7 @@ export async function readIdentity(sources: SourceFile[], options: ReadIdentityO
   const contextBase = contextClass.bases[0] ?? '';
 
   // Table renames and default schema from OnModelCreating.
-  const tables = Object.fromEntries(
-    Object.entries(DEFAULT_TABLES).map(([role, name]) => [role, { name, schema: null as string | null }]),
-  ) as IdentityFacts['tables'];
+  const tables = Object.fromEntries(Object.entries(DEFAULT_TABLES).map(([role, name]) => [role, { name, schema: null as string | null }])) as IdentityFacts['tables'];
   let defaultSchema: string | null = null;
   const roleOfEntity = (typeText: string): IdentityTableRole | undefined => {
     const simple = simpleTypeName(typeText);
@@ -373,9 +362,12 @@ async function typeParameterBindings(call: SyntaxNode, file: ParsedSource, sourc
       if (args.length === parameters.length) return new Map(parameters.map((p, i) => [p, args[i]!]));
     }
   }
-  throw new UserError(`the Identity registration in ${path.basename(file.path)}:${lineOf(call)} is in the generic method ${name}<${parameters.join(', ')}>, and no call of it with type arguments was found`, {
-    hint: `call ${name}<...>() with the app's types in Program.cs (or Startup.cs), then run again`,
-  });
+  throw new UserError(
+    `the Identity registration in ${path.basename(file.path)}:${lineOf(call)} is in the generic method ${name}<${parameters.join(', ')}>, and no call of it with type arguments was found`,
+    {
+      hint: `call ${name}<...>() with the app's types in Program.cs (or Startup.cs), then run again`,
+    },
+  );
 }
 
 /** The DbContext of a store class derived from EF Core's UserStore / UserOnlyStore (its generic arguments). */
@@ -418,7 +410,12 @@ function splitTypeArguments(text: string): string[] {
 }
 
 /** A method or local function named name: in the same file first, then anywhere in the sources. */
-async function methodNamed(name: string, file: ParsedSource, sources: SourceFile[], parse: (s: SourceFile) => Promise<ParsedSource>): Promise<{ node: SyntaxNode; file: ParsedSource } | undefined> {
+async function methodNamed(
+  name: string,
+  file: ParsedSource,
+  sources: SourceFile[],
+  parse: (s: SourceFile) => Promise<ParsedSource>,
+): Promise<{ node: SyntaxNode; file: ParsedSource } | undefined> {
   const inFile = (f: ParsedSource) => findAll(f.tree.rootNode, ['method_declaration', 'local_function_statement']).find((n) => n.childForFieldName('name')?.text === name);
   const here = inFile(file);
   if (here) return { node: here, file };
@@ -444,11 +441,7 @@ async function findDesignTimeFactory(sources: SourceFile[], parse: (s: SourceFil
   return null;
 }
 
-async function resolveKeyType(
-  userType: string,
-  classes: Map<string, ClassInfo>,
-  collect: (names: Set<string>) => Promise<void>,
-): Promise<string> {
+async function resolveKeyType(userType: string, classes: Map<string, ClassInfo>, collect: (names: Set<string>) => Promise<void>): Promise<string> {
   let current = userType;
   for (let depth = 0; depth < 8; depth++) {
     const generic = /^(?:[\w.]+\.)?IdentityUser\s*<\s*([\w.?]+)\s*>$/.exec(current);
@@ -531,7 +524,10 @@ async function findProvider(
   if (distinct.size > 1) {
     throw new UserError(
       `the DbContext ${dbContextName} is configured in ${applying.length} ways and passkey-migrate cannot tell which runs in the ${environment} environment: ${applying
-        .map((d) => `${d.method}(${d.name ? `"${d.name}"` : d.inline !== null ? 'an inline string' : '?'}) at ${path.basename(d.f.file.path)}:${lineOf(d.f.call)}${d.environment.description ? ` (${d.environment.description})` : ''}`)
+        .map(
+          (d) =>
+            `${d.method}(${d.name ? `"${d.name}"` : d.inline !== null ? 'an inline string' : '?'}) at ${path.basename(d.f.file.path)}:${lineOf(d.f.call)}${d.environment.description ? ` (${d.environment.description})` : ''}`,
+        )
         .join('; ')}`,
       { hint: 'pass --connection (and --provider for db commands), or set ASPNETCORE_ENVIRONMENT to the environment whose database to migrate' },
     );
@@ -542,7 +538,8 @@ async function findProvider(
     provider,
     connectionStringName: best.name,
     inlineConnectionString: best.inline,
-    providerCandidates: described.length > 1 ? described.map((d) => ({ name: d.provider, file: d.f.file.path, line: lineOf(d.f.call), environment: d.environment.description })) : [],
+    providerCandidates:
+      described.length > 1 ? described.map((d) => ({ name: d.provider, file: d.f.file.path, line: lineOf(d.f.call), environment: d.environment.description })) : [],
   };
 }
 

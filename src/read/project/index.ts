@@ -59,7 +59,10 @@ async function defineConstants(projectPath: string, frameworks: string[], compil
   const below10 = (f: string) => /^net\d+\.\d+$/.test(f) && Number(f.slice(3).split('.')[0]) < 10;
   const framework = compileFor === 'net10' ? (frameworks.some(below10) || !frameworks.length ? 'net10.0' : frameworks[0]!) : frameworks[0];
   const evaluated = await evaluateProject(projectPath, { globals: framework ? { TargetFramework: framework } : {}, target: 'AddImplicitDefineConstants' });
-  return (evaluated.properties.DefineConstants ?? '').split(/[;,]/).map((s) => s.trim()).filter(Boolean);
+  return (evaluated.properties.DefineConstants ?? '')
+    .split(/[;,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export async function readProject(options: ReadProjectOptions = {}): Promise<ProjectFacts> {
@@ -185,10 +188,9 @@ export function requireConnection(facts: ProjectFacts): { value: string; source:
   if (facts.connection) return facts.connection;
   const name = facts.identity.connectionStringName;
   if (name) {
-    throw new UserError(
-      `connection string '${name}' not found in appsettings.json, appsettings.{Environment}.json, user secrets or ConnectionStrings__${name}`,
-      { hint: 'add it, set the environment variable, or pass --connection' },
-    );
+    throw new UserError(`connection string '${name}' not found in appsettings.json, appsettings.{Environment}.json, user secrets or ConnectionStrings__${name}`, {
+      hint: 'add it, set the environment variable, or pass --connection',
+    });
   }
   throw new UserError('cannot tell which connection string the DbContext uses', { hint: 'pass --connection "<connection string>"' });
 }

@@ -19,7 +19,13 @@ export function isDefineOfElement(call: CallExpression): boolean {
 }
 
 export function isGuarded(call: CallExpression): boolean {
-  return call.getAncestors().some((a) => a.getKindName() === 'IfStatement' && /customElements\.get\(\s*['"`]passkey-submit['"`]\s*\)/.test((a as { getExpression?: () => { getText(): string } }).getExpression?.().getText() ?? ''));
+  return call
+    .getAncestors()
+    .some(
+      (a) =>
+        a.getKindName() === 'IfStatement' &&
+        /customElements\.get\(\s*['"`]passkey-submit['"`]\s*\)/.test((a as { getExpression?: () => { getText(): string } }).getExpression?.().getText() ?? ''),
+    );
 }
 
 export async function defineCalls(file: string, text: string): Promise<{ guarded: boolean }[]> {
@@ -30,4 +36,3 @@ export async function defineCalls(file: string, text: string): Promise<{ guarded
     .filter(isDefineOfElement)
     .map((call) => ({ guarded: isGuarded(call) }));
 }
-

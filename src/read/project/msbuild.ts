@@ -180,7 +180,9 @@ export function readMsbuildProject(projectPath: string, evaluation: EvaluatedPro
         const versionElement = findItem(central.definingFile, 'PackageVersion', central.identity);
         if (versionElement) {
           ref.versionElement = versionElement;
-          ref.versionRaw = attr(versionElement, 'Version') ?? textOf(loadMsbuildFile(central.definingFile).text, versionElement.children.find((c) => c.name === 'Version') ?? versionElement).trim();
+          ref.versionRaw =
+            attr(versionElement, 'Version') ??
+            textOf(loadMsbuildFile(central.definingFile).text, versionElement.children.find((c) => c.name === 'Version') ?? versionElement).trim();
         }
       }
     }
@@ -240,5 +242,8 @@ export function isWebSdk(file: MsbuildFile): boolean {
 /** The project's target frameworks, as MSBuild evaluated them. */
 export function targetFrameworks(project: MsbuildProject): string[] {
   const value = project.evaluated.TargetFrameworks || project.evaluated.TargetFramework || '';
-  return value.split(';').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -45,7 +45,11 @@ export interface SignInLogic {
 const LOGGING = /^(_?logger|Logger|_log|log)\.(Log\w*)\s*\(/i;
 
 export function normalizeExpression(text: string): string {
-  return text.replace(/\s+/g, '').replace(/!(?!=)/g, '').replace(/\?\./g, '.').replace(/^\((.*)\)$/, '$1');
+  return text
+    .replace(/\s+/g, '')
+    .replace(/!(?!=)/g, '')
+    .replace(/\?\./g, '.')
+    .replace(/^\((.*)\)$/, '$1');
 }
 
 function statementOf(node: SyntaxNode): SyntaxNode | null {
@@ -70,7 +74,7 @@ function attributeName(attribute: SyntaxNode): string {
 function declarations(scope: SyntaxNode): { name: string; at: number }[] {
   return findAll(scope, (n) => ['variable_declarator', 'declaration_expression', 'foreach_statement', 'single_variable_designation', 'catch_declaration'].includes(n.type))
     .map((n) => {
-      const name = n.type === 'single_variable_designation' ? n.namedChildren[0] ?? n : n.childForFieldName('name') ?? n.namedChildren.find((c) => c?.type === 'identifier');
+      const name = n.type === 'single_variable_designation' ? (n.namedChildren[0] ?? n) : (n.childForFieldName('name') ?? n.namedChildren.find((c) => c?.type === 'identifier'));
       return name && name.type === 'identifier' ? { name: name.text, at: name.startIndex } : null;
     })
     .filter((d): d is { name: string; at: number } => d !== null);
@@ -116,22 +120,37 @@ export function readSignInLogic(root: SyntaxNode, cls: SyntaxNode, method: Synta
   const userLocal = /^[A-Za-z_]\w*$/.test(userKey) ? locals.find((l) => l.name === userKey) : undefined;
   let userMode: SignInLogic['userMode'] = 'name';
   if (userLocal) {
-    const declarator = findAll(body, 'variable_declarator').find((d) => d.childForFieldName('name')?.startIndex === userLocal.at || d.namedChildren[0]?.startIndex === userLocal.at);
+    const declarator = findAll(body, 'variable_declarator').find(
+      (d) => d.childForFieldName('name')?.startIndex === userLocal.at || d.namedChildren[0]?.startIndex === userLocal.at,
+    );
     const declText = declarator?.parent?.text ?? '';
     if (new RegExp(`\\b${userType.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(declText) || /FindBy\w+Async|GetUserAsync/.test(declText)) userMode = 'user';
   }
 
   const matchesUser = (n: SyntaxNode) => normalizeExpression(n.text) === userKey;
   const usesOfUser = (start: number, end: number): { start: number; end: number }[] => {
-    const candidates = findAll(body, (n) => n.startIndex >= start && n.endIndex <= end && ['member_access_expression', 'conditional_access_expression', 'postfix_unary_expression', 'identifier', 'parenthesized_expression'].includes(n.type) && matchesUser(n));
+    const candidates = findAll(
+      body,
+      (n) =>
+        n.startIndex >= start &&
+        n.endIndex <= end &&
+        ['member_access_expression', 'conditional_access_expression', 'postfix_unary_expression', 'identifier', 'parenthesized_expression'].includes(n.type) &&
+        matchesUser(n),
+    );
     // The outermost matches only.
-    return candidates.filter((c) => !candidates.some((o) => o !== c && o.startIndex <= c.startIndex && o.endIndex >= c.endIndex && (o.startIndex < c.startIndex || o.endIndex > c.endIndex))).map((c) => ({ start: c.startIndex, end: c.endIndex }));
+    return candidates
+      .filter((c) => !candidates.some((o) => o !== c && o.startIndex <= c.startIndex && o.endIndex >= c.endIndex && (o.startIndex < c.startIndex || o.endIndex > c.endIndex)))
+      .map((c) => ({ start: c.startIndex, end: c.endIndex }));
   };
   /** What moved code may not use: locals of the method (but returnUrl and the user), other members of the form. */
   const checkMoved = (start: number, end: number, what: string): void => {
     const uses = usesOfUser(start, end);
     const inUser = (n: SyntaxNode) => uses.some((u) => n.startIndex >= u.start && n.endIndex <= u.end);
-    const declaredInside = new Set(declarations(body).filter((d) => d.at >= start && d.at < end).map((d) => d.name));
+    const declaredInside = new Set(
+      declarations(body)
+        .filter((d) => d.at >= start && d.at < end)
+        .map((d) => d.name),
+    );
     for (const id of identifierUses(root, start, end)) {
       if (inUser(id) || declaredInside.has(id.text) || id.text === returnUrl?.name) continue;
       if (locals.some((l) => l.name === id.text && l.at < start)) {
@@ -159,7 +178,10 @@ export function readSignInLogic(root: SyntaxNode, cls: SyntaxNode, method: Synta
   if (statement && block) {
     const siblings = statementsOf(block);
     const index = siblings.findIndex((s) => s.id === statement.id);
-    const resultName = statement.type === 'local_declaration_statement' ? findAll(statement, 'variable_declarator')[0]?.childForFieldName('name')?.text ?? findAll(statement, 'variable_declarator')[0]?.namedChildren[0]?.text : undefined;
+    const resultName =
+      statement.type === 'local_declaration_statement'
+        ? (findAll(statement, 'variable_declarator')[0]?.childForFieldName('name')?.text ?? findAll(statement, 'variable_declarator')[0]?.namedChildren[0]?.text)
+        : undefined;
 
     // After: `if (result.Succeeded) { ... return ...; }`
     const success = resultName
@@ -184,9 +206,10 @@ export function readSignInLogic(root: SyntaxNode, cls: SyntaxNode, method: Synta
 
     // Before: from the first statement that uses the user (after its declaration, for a user object) to the call.
     const prior = siblings.slice(0, index);
-    const firstUse = userMode === 'user'
-      ? prior.findIndex((s) => s.startIndex > (userLocal?.at ?? -1) && usesOfUser(s.startIndex, s.endIndex).length > 0)
-      : prior.findIndex((s) => usesOfUser(s.startIndex, s.endIndex).length > 0);
+    const firstUse =
+      userMode === 'user'
+        ? prior.findIndex((s) => s.startIndex > (userLocal?.at ?? -1) && usesOfUser(s.startIndex, s.endIndex).length > 0)
+        : prior.findIndex((s) => usesOfUser(s.startIndex, s.endIndex).length > 0);
     if (firstUse >= 0) {
       const checks = prior.slice(firstUse);
       if (checks.some((s) => findAll(s, ['return_statement', 'throw_statement', 'throw_expression']).length > 0)) {
@@ -197,7 +220,14 @@ export function readSignInLogic(root: SyntaxNode, cls: SyntaxNode, method: Synta
         if (usedLater) problems.push(`line ${lineOf(checks[0]!)}: the checks before sign-in declare ${usedLater.name}, which the sign-in uses after them`);
         else {
           checkMoved(start, end, 'the check before sign-in');
-          before = { start, end, firstLine: lineOf(checks[0]!), lastLine: checks.at(-1)!.endPosition.row + 1, userUses: usesOfUser(start, end), awaits: checks.some((s) => /\bawait\b/.test(s.text)) };
+          before = {
+            start,
+            end,
+            firstLine: lineOf(checks[0]!),
+            lastLine: checks.at(-1)!.endPosition.row + 1,
+            userUses: usesOfUser(start, end),
+            awaits: checks.some((s) => /\bawait\b/.test(s.text)),
+          };
         }
       }
     }
@@ -212,7 +242,8 @@ export function readSignInLogic(root: SyntaxNode, cls: SyntaxNode, method: Synta
     }
   }
   for (const attribute of attributesOf(method)) {
-    if (!/^(HttpPost|HttpGet|AllowAnonymous|ValidateAntiForgeryToken|Route|ActionName|AutoValidateAntiforgeryToken|IgnoreAntiforgeryToken)$/.test(attributeName(attribute))) actionAttributes.push(attribute.text);
+    if (!/^(HttpPost|HttpGet|AllowAnonymous|ValidateAntiForgeryToken|Route|ActionName|AutoValidateAntiforgeryToken|IgnoreAntiforgeryToken)$/.test(attributeName(attribute)))
+      actionAttributes.push(attribute.text);
   }
   const returnType = method.childForFieldName('returns')?.text ?? method.childForFieldName('type')?.text ?? 'Task<IActionResult>';
   return { method: name, line: lineOf(method), userArg, userMode, returnUrl, returnType, after, before, problems, rateLimitPolicies, actionAttributes };

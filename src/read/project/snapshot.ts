@@ -16,7 +16,6 @@ interface SnapshotInputs {
   identity: { tables: Record<IdentityTableRole, TableRef> };
 }
 
-
 export function snapshotColumns(facts: SnapshotInputs, provider: ProviderName): Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>> {
   const wanted = { users: ['PhoneNumber'], userLogins: ['LoginProvider', 'ProviderKey'], userTokens: ['LoginProvider', 'Name'] } as const;
   const text = modelBeforePasskeys(facts);
@@ -26,7 +25,7 @@ export function snapshotColumns(facts: SnapshotInputs, provider: ProviderName): 
     const tableName = facts.identity.tables[role].name;
     const block = blocks.find((b) => new RegExp(`\\.ToTable\\("${tableName}"`).test(b) && /b\.Property</.test(b));
     out[role] = columns.map((name) => {
-      const property = block ? new RegExp(`b\\.Property<[^>]+>\\("${name}"\\)([^;]*);`).exec(block)?.[1] ?? '' : '';
+      const property = block ? (new RegExp(`b\\.Property<[^>]+>\\("${name}"\\)([^;]*);`).exec(block)?.[1] ?? '') : '';
       const type = /HasColumnType\("([^"]+)"\)/.exec(property)?.[1] ?? engineTypes(provider).unboundedString;
       const required = /IsRequired\(\)/.test(property) || role !== 'users';
       const maxLength = /HasMaxLength\((\d+)\)/.exec(property)?.[1];
@@ -72,7 +71,12 @@ export function snapshotTables(snapshotText: string, userType: string, roleType:
     if (!/b\.Property</.test(block.slice(0, block.search(/\n\s{12}\}\);/) >>> 0))) continue;
     const clr = block.slice(0, block.indexOf('"'));
     const simple = clr.replace(/<.*$/, '').replace(/^.*\./, '');
-    const role: IdentityTableRole | undefined = simple === userType.replace(/<.*$/, '').replace(/^.*\./, '') ? 'users' : roleType && simple === roleType.replace(/<.*$/, '').replace(/^.*\./, '') ? 'roles' : GENERIC_ROLES[simple];
+    const role: IdentityTableRole | undefined =
+      simple === userType.replace(/<.*$/, '').replace(/^.*\./, '')
+        ? 'users'
+        : roleType && simple === roleType.replace(/<.*$/, '').replace(/^.*\./, '')
+          ? 'roles'
+          : GENERIC_ROLES[simple];
     const table = /b\.ToTable\("([^"]+)"(?:\s*,\s*(?:"([^"]+)"|\(string\)null))?/.exec(block);
     if (role && table && !out[role]) out[role] = { name: table[1]!, schema: table[2] ?? null };
   }

@@ -39,12 +39,7 @@ export interface AccountLink {
   line: number;
 }
 
-export function readUi(options: {
-  projectDir: string;
-  sources: SourceFile[];
-  identityUiFrameworkVersion?: string;
-  identityUiPackage: boolean;
-}): UiFacts {
+export function readUi(options: { projectDir: string; sources: SourceFile[]; identityUiFrameworkVersion?: string; identityUiPackage: boolean }): UiFacts {
   const { projectDir, sources } = options;
   const webSources = sources.filter((s) => s.projectDir === projectDir);
   const account = webSources.find((s) => /\bclass\s+AccountController\b/.test(s.text));
@@ -75,7 +70,10 @@ export function readUi(options: {
   const manageController = manage ? { file: rel(projectDir, manage.path), area: /[\\/]Areas[\\/]([^\\/]+)[\\/]Controllers[\\/]/.exec(manage.path)?.[1] ?? null } : null;
   const candidates: ManageCandidate[] = [];
   if (options.identityUiPackage || scaffoldedPages.some((p) => p.startsWith('Account/Manage/'))) {
-    candidates.push({ kind: 'razor', description: `Identity ${scaffoldedPages.some((p) => p.startsWith('Account/Manage/')) ? 'scaffolded' : 'UI'} pages (/Identity/Account/Manage)` });
+    candidates.push({
+      kind: 'razor',
+      description: `Identity ${scaffoldedPages.some((p) => p.startsWith('Account/Manage/')) ? 'scaffolded' : 'UI'} pages (/Identity/Account/Manage)`,
+    });
   }
   if (manageController) candidates.push({ kind: 'mvc', description: `ManageController (${manageController.file})` });
   return {
@@ -104,7 +102,9 @@ function accountLink(projectDir: string): AccountLink | null {
   for (const dir of shared) {
     let entries: string[] = [];
     try {
-      entries = readdirSync(dir).filter((f) => f.endsWith('.cshtml')).sort();
+      entries = readdirSync(dir)
+        .filter((f) => f.endsWith('.cshtml'))
+        .sort();
     } catch {
       continue;
     }
@@ -112,7 +112,12 @@ function accountLink(projectDir: string): AccountLink | null {
   }
   for (const dir of shared) {
     try {
-      files.push(...readdirSync(dir).filter((f) => /^_.*Layout.*\.cshtml$/i.test(f)).sort().map((f) => path.join(dir, f)));
+      files.push(
+        ...readdirSync(dir)
+          .filter((f) => /^_.*Layout.*\.cshtml$/i.test(f))
+          .sort()
+          .map((f) => path.join(dir, f)),
+      );
     } catch {
       // no such folder
     }
@@ -181,12 +186,7 @@ function mvcLayout(projectDir: string, area: string | null): string | null {
   return null;
 }
 
-function bootstrapVersion(
-  projectDir: string,
-  frameworkVersion: string | undefined,
-  shape: UiShape,
-  layout: string | null,
-): UiFacts['bootstrap'] {
+function bootstrapVersion(projectDir: string, frameworkVersion: string | undefined, shape: UiShape, layout: string | null): UiFacts['bootstrap'] {
   if (frameworkVersion && /Bootstrap([45])/i.test(frameworkVersion)) {
     return { version: Number(/Bootstrap([45])/i.exec(frameworkVersion)![1]) as 4 | 5, source: 'IdentityUIFrameworkVersion' };
   }

@@ -82,7 +82,10 @@ export const mysqlDialect: Dialect = {
     const who = await sql<{ u: string; r: string | null }>`select current_user() as u, current_role() as r`.execute(db).catch(() => null);
     const row = who?.rows[0];
     if (!row) return [];
-    const quote = (name: string) => { const at = name.lastIndexOf('@'); return `'${name.slice(0, at)}'@'${name.slice(at + 1)}'`; };
+    const quote = (name: string) => {
+      const at = name.lastIndexOf('@');
+      return `'${name.slice(0, at)}'@'${name.slice(at + 1)}'`;
+    };
     const grantees = [quote(row.u), ...(row.r && row.r !== 'NONE' ? row.r.split(',').map((r) => `'${r.replace(/`/g, '')}'`) : [])];
     const granted = await sql<{ p: string; t: string | null }>`
       select PRIVILEGE_TYPE as p, null as t from information_schema.USER_PRIVILEGES where GRANTEE in (${sql.join(grantees)})
@@ -110,9 +113,13 @@ export const mysqlDialect: Dialect = {
       case 1044:
       case 1142:
       case 1227:
-        return new UserError(`cannot ${doing}: the database user may not (${message})`, { hint: 'run with a user that has CREATE, ALTER, INDEX, REFERENCES and INSERT on the database (pass --connection), or grant them' });
+        return new UserError(`cannot ${doing}: the database user may not (${message})`, {
+          hint: 'run with a user that has CREATE, ALTER, INDEX, REFERENCES and INSERT on the database (pass --connection), or grant them',
+        });
       case 1205:
-        return new UserError(`cannot ${doing}: timed out waiting for a lock another session holds (${message})`, { hint: 'stop the app or the other migration, or raise --lock-timeout' });
+        return new UserError(`cannot ${doing}: timed out waiting for a lock another session holds (${message})`, {
+          hint: 'stop the app or the other migration, or raise --lock-timeout',
+        });
       case 1021:
         return new UserError(`cannot ${doing}: the database server's disk is full`, { hint: 'free space on the server and run again' });
       case 1290:
@@ -179,26 +186,28 @@ export const mysqlDialect: Dialect = {
   // MySQL and MariaDB commit every DDL statement on their own: the steps are ordered so that a re-run completes them.
   transactionalDdl: false,
   quoteTable: (ref) => q.table(ref),
-  up: (ops) => perOperation(ops, (op) => {
-    switch (op.kind) {
-      case 'createTable':
-        return [createTableSql(q, op, (c) => `${q.ident(c.name)} ${storeType(c.type)}${c.nullable ? ' NULL' : ' NOT NULL'}`, ' CHARACTER SET=utf8mb4')];
-      case 'createIndex':
-        return [createIndexSql(q, op)];
-      case 'alterColumn':
-        return [`ALTER TABLE ${q.table(op.table)} MODIFY COLUMN ${q.ident(op.column.name)} ${storeType(op.column.type)}${op.column.nullable ? ' NULL' : ' NOT NULL'};`];
-    }
-  }),
-  down: (ops) => reversed(ops, (op) => {
-    switch (op.kind) {
-      case 'createTable':
-        return [dropTableSql(q, op.table)];
-      case 'createIndex':
-        return [];
-      case 'alterColumn':
-        return [`ALTER TABLE ${q.table(op.table)} MODIFY COLUMN ${q.ident(op.column.name)} ${storeType(op.old.type)}${op.old.nullable ? ' NULL' : ' NOT NULL'};`];
-    }
-  }),
+  up: (ops) =>
+    perOperation(ops, (op) => {
+      switch (op.kind) {
+        case 'createTable':
+          return [createTableSql(q, op, (c) => `${q.ident(c.name)} ${storeType(c.type)}${c.nullable ? ' NULL' : ' NOT NULL'}`, ' CHARACTER SET=utf8mb4')];
+        case 'createIndex':
+          return [createIndexSql(q, op)];
+        case 'alterColumn':
+          return [`ALTER TABLE ${q.table(op.table)} MODIFY COLUMN ${q.ident(op.column.name)} ${storeType(op.column.type)}${op.column.nullable ? ' NULL' : ' NOT NULL'};`];
+      }
+    }),
+  down: (ops) =>
+    reversed(ops, (op) => {
+      switch (op.kind) {
+        case 'createTable':
+          return [dropTableSql(q, op.table)];
+        case 'createIndex':
+          return [];
+        case 'alterColumn':
+          return [`ALTER TABLE ${q.table(op.table)} MODIFY COLUMN ${q.ident(op.column.name)} ${storeType(op.old.type)}${op.old.nullable ? ' NULL' : ' NOT NULL'};`];
+      }
+    }),
   historyCreate(history) {
     return `CREATE TABLE IF NOT EXISTS ${q.table(history)} (\n    \`MigrationId\` varchar(150) CHARACTER SET utf8mb4 NOT NULL,\n    \`ProductVersion\` varchar(32) CHARACTER SET utf8mb4 NOT NULL,\n    CONSTRAINT \`PK___EFMigrationsHistory\` PRIMARY KEY (\`MigrationId\`)\n) CHARACTER SET=utf8mb4;`;
   },
@@ -224,8 +233,6 @@ export const mysqlDialect: Dialect = {
   },
   scriptBatch: (statements) => transactionScript('START TRANSACTION;', statements),
   tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'char_length', 'limit'),
-
-
 
   /** GET_LOCK on one session, checked (1 acquired, 0 timed out, NULL error), released at the end. */
   async withMigrationLock(db, options, fn) {

@@ -11,7 +11,11 @@ export const mysqlTypes: EngineTypes = {
   unboundedString: 'longtext',
   signCountClr: 'long',
   // MariaDB reports display widths (int(11)) and upper case.
-  canonicalType: (type) => type.trim().replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/i, '$1').toLowerCase(),
+  canonicalType: (type) =>
+    type
+      .trim()
+      .replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/i, '$1')
+      .toLowerCase(),
   // MariaDB reports json as longtext (with a json_valid check): the same EF type.
   alias: (expected, reported) => expected === 'json' && reported === 'longtext',
 };

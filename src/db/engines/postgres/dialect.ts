@@ -146,9 +146,13 @@ export const postgresDialect: Dialect = {
           hint: 'run with a user that owns the Identity tables and may create tables (pass --connection), or grant those rights',
         });
       case '55P03':
-        return db ? lockTimeoutError(db, await sessionLockTimeout(db), doing) : new UserError(`cannot ${doing}: timed out waiting for a lock another session holds`, { hint: 'raise --lock-timeout' });
+        return db
+          ? lockTimeoutError(db, await sessionLockTimeout(db), doing)
+          : new UserError(`cannot ${doing}: timed out waiting for a lock another session holds`, { hint: 'raise --lock-timeout' });
       case '25006':
-        return new UserError(`cannot ${doing}: the database is read-only (a standby, or default_transaction_read_only); nothing was changed`, { hint: 'connect to the primary server' });
+        return new UserError(`cannot ${doing}: the database is read-only (a standby, or default_transaction_read_only); nothing was changed`, {
+          hint: 'connect to the primary server',
+        });
       case '53100':
         return new UserError(`cannot ${doing}: the database server's disk is full; nothing was changed`, { hint: 'free space on the server and run again' });
       default:
@@ -206,33 +210,41 @@ export const postgresDialect: Dialect = {
       primaryKey: pk ? { name: pk.name, columns: pk.columns } : null,
       foreignKeys: constraints.rows
         .filter((r) => r.type === 'f')
-        .map((r) => ({ name: r.name, columns: r.columns, principalTable: r.ref_table ?? '', principalColumns: r.ref_columns ?? [], onDelete: deleteRules[r.on_delete] ?? r.on_delete })),
+        .map((r) => ({
+          name: r.name,
+          columns: r.columns,
+          principalTable: r.ref_table ?? '',
+          principalColumns: r.ref_columns ?? [],
+          onDelete: deleteRules[r.on_delete] ?? r.on_delete,
+        })),
       indexes: indexes.rows.map((r) => ({ name: r.name, columns: r.columns, unique: r.unique })),
     };
   },
 
   transactionalDdl: true,
   quoteTable: (ref) => q.table(ref),
-  up: (ops) => perOperation(ops, (op) => {
-    switch (op.kind) {
-      case 'createTable':
-        return [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`)];
-      case 'createIndex':
-        return [createIndexSql(q, op)];
-      case 'alterColumn':
-        return [`ALTER TABLE ${q.table(op.table)} ALTER COLUMN ${q.ident(op.column.name)} TYPE ${op.column.type};`];
-    }
-  }),
-  down: (ops) => reversed(ops, (op) => {
-    switch (op.kind) {
-      case 'createTable':
-        return [dropTableSql(q, op.table)];
-      case 'createIndex':
-        return [];
-      case 'alterColumn':
-        return [`ALTER TABLE ${q.table(op.table)} ALTER COLUMN ${q.ident(op.column.name)} TYPE ${op.old.type};`];
-    }
-  }),
+  up: (ops) =>
+    perOperation(ops, (op) => {
+      switch (op.kind) {
+        case 'createTable':
+          return [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`)];
+        case 'createIndex':
+          return [createIndexSql(q, op)];
+        case 'alterColumn':
+          return [`ALTER TABLE ${q.table(op.table)} ALTER COLUMN ${q.ident(op.column.name)} TYPE ${op.column.type};`];
+      }
+    }),
+  down: (ops) =>
+    reversed(ops, (op) => {
+      switch (op.kind) {
+        case 'createTable':
+          return [dropTableSql(q, op.table)];
+        case 'createIndex':
+          return [];
+        case 'alterColumn':
+          return [`ALTER TABLE ${q.table(op.table)} ALTER COLUMN ${q.ident(op.column.name)} TYPE ${op.old.type};`];
+      }
+    }),
   historyCreate(history) {
     return `CREATE TABLE IF NOT EXISTS ${q.table(history)} (\n    "MigrationId" character varying(150) NOT NULL,\n    "ProductVersion" character varying(32) NOT NULL,\n    CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY ("MigrationId")\n);`;
   },
@@ -246,13 +258,10 @@ export const postgresDialect: Dialect = {
     );
   },
   // EF spaces its idempotent PostgreSQL scripts differently: a blank line after START TRANSACTION, none before COMMIT.
-  scriptBatch: (statements, idempotent) =>
-    idempotent ? `START TRANSACTION;\n\n${statements.join('\n\n')}\nCOMMIT;\n` : transactionScript('START TRANSACTION;', statements),
+  scriptBatch: (statements, idempotent) => (idempotent ? `START TRANSACTION;\n\n${statements.join('\n\n')}\nCOMMIT;\n` : transactionScript('START TRANSACTION;', statements)),
   // ALTER ... TYPE character varying(n) casts by assignment: a longer value fails with 22001, nothing is cut.
   isValueTooLong: (error) => (error as { code?: string }).code === '22001',
   tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'length', 'limit'),
-
-
 
   /**
    * EF Core 9+ on PostgreSQL: LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE inside the migration

@@ -59,7 +59,10 @@ export const sqliteDialect: Dialect = {
         });
       }
       // SQLite writes a journal next to the database: the file and its folder must both be writable.
-      for (const [target, what] of [[file, 'the SQLite database'], [path.dirname(file), 'the folder of the SQLite database']] as const) {
+      for (const [target, what] of [
+        [file, 'the SQLite database'],
+        [path.dirname(file), 'the folder of the SQLite database'],
+      ] as const) {
         try {
           accessSync(target, constants.W_OK);
         } catch (error) {
@@ -89,13 +92,17 @@ export const sqliteDialect: Dialect = {
     const code = String((error as { code?: string }).code ?? '');
     const message = String((error as Error).message ?? error);
     if (/^SQLITE_READONLY/.test(code) || /readonly database/i.test(message)) {
-      return new UserError(`cannot ${doing}: the SQLite database is read-only (${code || 'SQLITE_READONLY'}); nothing was changed`, { hint: 'make the database file and its folder writable, and run again' });
+      return new UserError(`cannot ${doing}: the SQLite database is read-only (${code || 'SQLITE_READONLY'}); nothing was changed`, {
+        hint: 'make the database file and its folder writable, and run again',
+      });
     }
     if (code === 'SQLITE_FULL' || /database or disk is full/i.test(message)) {
       return new UserError(`cannot ${doing}: the disk is full (SQLITE_FULL); nothing was changed`, { hint: 'free some disk space and run again' });
     }
     if (code === 'SQLITE_BUSY' || /database is locked/i.test(message)) {
-      return new UserError(`cannot ${doing}: another process is writing to the SQLite database (SQLITE_BUSY); nothing was changed`, { hint: 'stop the app or the other migration, or raise --lock-timeout' });
+      return new UserError(`cannot ${doing}: another process is writing to the SQLite database (SQLITE_BUSY); nothing was changed`, {
+        hint: 'stop the app or the other migration, or raise --lock-timeout',
+      });
     }
     if (/^SQLITE_(IOERR|CANTOPEN|CORRUPT|NOTADB)/.test(code)) {
       return new UserError(`cannot ${doing}: SQLite reports ${code} (${message.split('\n')[0]}); nothing was changed`, { hint: 'check the database file and the disk' });
@@ -145,39 +152,41 @@ export const sqliteDialect: Dialect = {
     };
   },
 
-  up: (ops) => perOperation(ops, (op) => {
-    switch (op.kind) {
-      case 'createTable': {
-        // EF's SQLite generator puts a single-column primary key on the column itself.
-        const pk = op.primaryKey.columns.length === 1 ? op.primaryKey.columns[0] : undefined;
-        const lines = op.columns.map(
-          (c) => `    ${q.ident(c.name)} ${c.type}${c.nullable ? ' NULL' : ' NOT NULL'}${c.name === pk ? ` CONSTRAINT ${q.ident(op.primaryKey.name)} PRIMARY KEY` : ''}`,
-        );
-        if (!pk) lines.push(`    CONSTRAINT ${q.ident(op.primaryKey.name)} PRIMARY KEY (${op.primaryKey.columns.map(q.ident).join(', ')})`);
-        for (const fk of op.foreignKeys) {
-          lines.push(
-            `    CONSTRAINT ${q.ident(fk.name)} FOREIGN KEY (${fk.columns.map(q.ident).join(', ')}) REFERENCES ${q.table(fk.principal)} (${fk.principalColumns.map(q.ident).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
+  up: (ops) =>
+    perOperation(ops, (op) => {
+      switch (op.kind) {
+        case 'createTable': {
+          // EF's SQLite generator puts a single-column primary key on the column itself.
+          const pk = op.primaryKey.columns.length === 1 ? op.primaryKey.columns[0] : undefined;
+          const lines = op.columns.map(
+            (c) => `    ${q.ident(c.name)} ${c.type}${c.nullable ? ' NULL' : ' NOT NULL'}${c.name === pk ? ` CONSTRAINT ${q.ident(op.primaryKey.name)} PRIMARY KEY` : ''}`,
           );
+          if (!pk) lines.push(`    CONSTRAINT ${q.ident(op.primaryKey.name)} PRIMARY KEY (${op.primaryKey.columns.map(q.ident).join(', ')})`);
+          for (const fk of op.foreignKeys) {
+            lines.push(
+              `    CONSTRAINT ${q.ident(fk.name)} FOREIGN KEY (${fk.columns.map(q.ident).join(', ')}) REFERENCES ${q.table(fk.principal)} (${fk.principalColumns.map(q.ident).join(', ')}) ON DELETE ${fk.onDelete.toUpperCase()}`,
+            );
+          }
+          return [`CREATE TABLE ${q.table(op.table)} (\n${lines.join(',\n')}\n);`];
         }
-        return [`CREATE TABLE ${q.table(op.table)} (\n${lines.join(',\n')}\n);`];
+        case 'createIndex':
+          return [createIndexSql(q, op)];
+        case 'alterColumn':
+          // SQLite stores every string as TEXT: a length is not part of the column, and EF emits nothing.
+          return [];
       }
-      case 'createIndex':
-        return [createIndexSql(q, op)];
-      case 'alterColumn':
-        // SQLite stores every string as TEXT: a length is not part of the column, and EF emits nothing.
-        return [];
-    }
-  }),
-  down: (ops) => reversed(ops, (op) => {
-    switch (op.kind) {
-      case 'createTable':
-        return [dropTableSql(q, op.table)];
-      case 'createIndex':
-        return [];
-      case 'alterColumn':
-        return [];
-    }
-  }),
+    }),
+  down: (ops) =>
+    reversed(ops, (op) => {
+      switch (op.kind) {
+        case 'createTable':
+          return [dropTableSql(q, op.table)];
+        case 'createIndex':
+          return [];
+        case 'alterColumn':
+          return [];
+      }
+    }),
   historyCreate(history) {
     return `CREATE TABLE IF NOT EXISTS ${q.table(history)} (\n    "MigrationId" TEXT NOT NULL CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY,\n    "ProductVersion" TEXT NOT NULL\n);`;
   },
@@ -188,8 +197,6 @@ export const sqliteDialect: Dialect = {
   },
   scriptBatch: (statements) => transactionScript('BEGIN TRANSACTION;', statements),
   tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'length', 'limit'),
-
-
 
   /**
    * EF Core 9+ on SQLite: a row in __EFMigrationsLock marks a running migration. We take that row inside a
@@ -214,8 +221,12 @@ export const sqliteDialect: Dialect = {
         }
         let committed = false;
         try {
-          await sql.raw(`CREATE TABLE IF NOT EXISTS "${LOCK_TABLE}" (\n    "Id" INTEGER NOT NULL CONSTRAINT "PK___EFMigrationsLock" PRIMARY KEY,\n    "Timestamp" TEXT NOT NULL\n)`).execute(conn);
-          const taken = await sql<{ n: number }>`insert or ignore into ${sql.table(LOCK_TABLE)} ("Id", "Timestamp") values (1, ${new Date().toISOString()}) returning 1 as n`.execute(conn);
+          await sql
+            .raw(`CREATE TABLE IF NOT EXISTS "${LOCK_TABLE}" (\n    "Id" INTEGER NOT NULL CONSTRAINT "PK___EFMigrationsLock" PRIMARY KEY,\n    "Timestamp" TEXT NOT NULL\n)`)
+            .execute(conn);
+          const taken = await sql<{
+            n: number;
+          }>`insert or ignore into ${sql.table(LOCK_TABLE)} ("Id", "Timestamp") values (1, ${new Date().toISOString()}) returning 1 as n`.execute(conn);
           if (taken.rows.length === 0) {
             const holder = await sql<{ Timestamp: string }>`select "Timestamp" from ${sql.table(LOCK_TABLE)} where "Id" = 1`.execute(conn);
             await sql`rollback`.execute(conn);

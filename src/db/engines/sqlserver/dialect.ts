@@ -34,7 +34,10 @@ function statements(ops: Operation[], direction: 'up' | 'down'): OperationStatem
   return list.map((op) => {
     switch (op.kind) {
       case 'createTable':
-        return { op, statements: direction === 'up' ? [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? ' NULL' : ' NOT NULL'}`)] : [dropTableSql(q, op.table)] };
+        return {
+          op,
+          statements: direction === 'up' ? [createTableSql(q, op, (c) => `${q.ident(c.name)} ${c.type}${c.nullable ? ' NULL' : ' NOT NULL'}`)] : [dropTableSql(q, op.table)],
+        };
       case 'createIndex':
         return { op, statements: direction === 'up' ? [createIndexSql(q, op)] : [] };
       case 'alterColumn': {
@@ -59,7 +62,17 @@ async function settings(connectionString: string) {
   const integrated = /^(true|yes|sspi)$/i.test(pick(map, 'integrated security', 'trusted_connection') ?? '');
   const trust = /^(true|yes)$/i.test(pick(map, 'trustservercertificate', 'trust server certificate') ?? '');
   const encrypt = !/^(false|no|optional)$/i.test(pick(map, 'encrypt') ?? 'true');
-  return { host: host === '.' || /^\(local\)$/i.test(host ?? '') ? 'localhost' : host ?? 'localhost', port: portText ? Number(portText) : 1433, instanceName, database, user, password, integrated, trust, encrypt };
+  return {
+    host: host === '.' || /^\(local\)$/i.test(host ?? '') ? 'localhost' : (host ?? 'localhost'),
+    port: portText ? Number(portText) : 1433,
+    instanceName,
+    database,
+    user,
+    password,
+    integrated,
+    trust,
+    encrypt,
+  };
 }
 
 export const sqlServerDialect: Dialect = {
@@ -198,12 +211,14 @@ export const sqlServerDialect: Dialect = {
   scriptBatch: (statementList) => transactionScript('BEGIN TRANSACTION;', statementList, ['COMMIT;\nGO']),
   tooLong: (db, table, column, length, keyColumn) => tooLongRows(db, q, { table, column, length, keyColumn }, 'len', 'top'),
 
-
-
   /** sp_getapplock on EF's lock resource, owned by our transaction, with a bounded wait; the return code is checked. */
   async withMigrationLock(db, options, fn) {
     return db.transaction().execute(async (tx) => {
-      const got = await sql<{ r: number }>`declare @r int; exec @r = sp_getapplock @Resource = ${LOCK_RESOURCE}, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = ${Math.round(options.timeoutMs)}; select @r as r`.execute(tx);
+      const got = await sql<{
+        r: number;
+      }>`declare @r int; exec @r = sp_getapplock @Resource = ${LOCK_RESOURCE}, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = ${Math.round(options.timeoutMs)}; select @r as r`.execute(
+        tx,
+      );
       const r = Number(got.rows[0]?.r);
       if (!(r >= 0)) {
         const holder = await sql<{ session_id: number; login_name: string; host_name: string; program_name: string }>`
