@@ -1,0 +1,16 @@
+/** `passkey-migrate undo`: its options and help; the command itself loads only when it runs. */
+import type { CommandSpec } from './command.js';
+import type { UndoOptions } from './undo.js';
+
+export const undoCommand: CommandSpec<UndoOptions> = {
+  name: 'undo',
+  parent: null,
+  define: (command) =>
+    command
+      .description('revert the last add (or upgrade, scaffold) from its journal: database rolled back, files restored')
+      .option('-y, --yes', 'undo without asking')
+      .option('--force', 'roll the database back even when users have registered passkeys (they are deleted)')
+      .option('--skip-db', 'restore the files only')
+      .option('--connection <string>', 'use this connection string instead of the app configuration'),
+  run: async (options, out) => (await import('./undo.js')).undo(options, out),
+};
