@@ -6,6 +6,8 @@
  */
 import { engineTypes } from '../db/registry.js';
 import { UserError } from '../core/errors.js';
+import { IndentedBuilder } from '../core/indented.js';
+import { applyEdits, type TextEdit } from './file-change.js';
 import path from 'node:path';
 import { render } from '../core/template.js';
 import { findAll, invokedName, parseCSharp, stringValue, argumentNodes, type SyntaxNode } from '../read/project/csharp.js';
@@ -68,55 +70,62 @@ function migrationText(inputs: EfFilesInputs): string {
   return BOM + render('ef/Migration.cs.tmpl', { Usings: usings, Namespace: inputs.migrationsNamespace, ClassName: 'AddPasskeySupport', Up: up, Down: down });
 }
 
-const I3 = ' '.repeat(12);
-const I4 = ' '.repeat(16);
-const I5 = ' '.repeat(20);
-const I6 = ' '.repeat(24);
 const str = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-function schemaArg(ref: TableRef, indent: string, key = 'schema'): string[] {
-  return ref.schema ? [`${indent}${key}: ${str(ref.schema)},`] : [];
+/** The body of Up/Down: inside namespace, class and method (three levels). */
+const BODY_LEVEL = 3;
+
+/** `receiver(` then one named argument a line, the last closing the call, as EF's migration generator writes them. */
+function namedCall(b: IndentedBuilder, head: string, args: [name: string, value: string][]): void {
+  b.line(`${head}(`);
+  b.indented(() => args.forEach(([name, value], i) => b.line(`${name}: ${value}${i < args.length - 1 ? ',' : ');'}`)));
+}
+
+function schemaArg(ref: TableRef, key = 'schema'): [string, string][] {
+  return ref.schema ? [[key, str(ref.schema)]] : [];
 }
 
 function upCode(op: Operation): string {
+  const b = new IndentedBuilder(BODY_LEVEL);
   switch (op.kind) {
     case 'alterColumn':
       return alterCode(op, 'up');
     case 'createIndex':
-      return [
-        `${I3}migrationBuilder.CreateIndex(`,
-        `${I4}name: ${str(op.name)},`,
-        ...schemaArg(op.table, I4),
-        `${I4}table: ${str(op.table.name)},`,
-        `${I4}column: ${str(op.columns[0]!)}${op.unique ? ',' : ');'}`,
-        ...(op.unique ? [`${I4}unique: true);`] : []),
-      ].join('\n');
-    case 'createTable': {
-      const columns = op.columns.map((c, i) => `${I5}${c.name} = table.Column<${clr(c)}>(${columnArgs(c)})${i < op.columns.length - 1 ? ',' : ''}`);
-      const fks = op.foreignKeys.flatMap((fk) => [
-        `${I5}table.ForeignKey(`,
-        `${I6}name: ${str(fk.name)},`,
-        `${I6}column: x => x.${fk.columns[0]},`,
-        ...schemaArg(fk.principal, I6, 'principalSchema'),
-        `${I6}principalTable: ${str(fk.principal.name)},`,
-        `${I6}principalColumn: ${str(fk.principalColumns[0]!)},`,
-        `${I6}onDelete: ReferentialAction.${fk.onDelete});`,
+      namedCall(b, 'migrationBuilder.CreateIndex', [
+        ['name', str(op.name)],
+        ...schemaArg(op.table),
+        ['table', str(op.table.name)],
+        ['column', str(op.columns[0]!)],
+        ...(op.unique ? ([['unique', 'true']] as [string, string][]) : []),
       ]);
-      return [
-        `${I3}migrationBuilder.CreateTable(`,
-        `${I4}name: ${str(op.table.name)},`,
-        ...schemaArg(op.table, I4),
-        `${I4}columns: table => new`,
-        `${I4}{`,
-        ...columns,
-        `${I4}},`,
-        `${I4}constraints: table =>`,
-        `${I4}{`,
-        `${I5}table.PrimaryKey(${str(op.primaryKey.name)}, x => x.${op.primaryKey.columns[0]});`,
-        ...fks,
-        `${I4}});`,
-      ].join('\n');
-    }
+      return b.toString();
+    case 'createTable':
+      b.line('migrationBuilder.CreateTable(');
+      b.indented(() => {
+        b.line(`name: ${str(op.table.name)},`);
+        for (const [key, value] of schemaArg(op.table)) b.line(`${key}: ${value},`);
+        b.line('columns: table => new');
+        b.line('{');
+        b.indented(() => op.columns.forEach((c, i) => b.line(`${c.name} = table.Column<${clr(c)}>(${columnArgs(c)})${i < op.columns.length - 1 ? ',' : ''}`)));
+        b.line('},');
+        b.line('constraints: table =>');
+        b.line('{');
+        b.indented(() => {
+          b.line(`table.PrimaryKey(${str(op.primaryKey.name)}, x => x.${op.primaryKey.columns[0]});`);
+          for (const fk of op.foreignKeys) {
+            namedCall(b, 'table.ForeignKey', [
+              ['name', str(fk.name)],
+              ['column', `x => x.${fk.columns[0]}`],
+              ...schemaArg(fk.principal, 'principalSchema'),
+              ['principalTable', str(fk.principal.name)],
+              ['principalColumn', str(fk.principalColumns[0]!)],
+              ['onDelete', `ReferentialAction.${fk.onDelete}`],
+            ]);
+          }
+        });
+        b.line('});');
+      });
+      return b.toString();
   }
 }
 
@@ -129,50 +138,31 @@ function columnArgs(c: ColumnDef): string {
 }
 
 function dropTableCode(table: TableRef): string {
-  return table.schema
-    ? `${I3}migrationBuilder.DropTable(\n${I4}name: ${str(table.name)},\n${I4}schema: ${str(table.schema)});`
-    : `${I3}migrationBuilder.DropTable(\n${I4}name: ${str(table.name)});`;
+  const b = new IndentedBuilder(BODY_LEVEL);
+  namedCall(b, 'migrationBuilder.DropTable', [['name', str(table.name)], ...schemaArg(table)]);
+  return b.toString();
 }
 
 function alterCode(op: AlterColumnOp, direction: 'up' | 'down'): string {
   const now = direction === 'up' ? { type: op.column.type, maxLength: op.column.maxLength, nullable: op.column.nullable } : op.old;
   const before = direction === 'up' ? op.old : { type: op.column.type, maxLength: op.column.maxLength, nullable: op.column.nullable };
-  const lines = [
-    `${I3}migrationBuilder.AlterColumn<string>(`,
-    `${I4}name: ${str(op.column.name)},`,
-    ...schemaArg(op.table, I4),
-    `${I4}table: ${str(op.table.name)},`,
-    `${I4}type: ${str(now.type)},`,
-    ...(now.maxLength ? [`${I4}maxLength: ${now.maxLength},`] : []),
-    `${I4}nullable: ${now.nullable},`,
-    `${I4}oldClrType: typeof(string),`,
-    `${I4}oldType: ${str(before.type)}`,
-  ];
-  if (before.maxLength) {
-    lines[lines.length - 1] += ',';
-    lines.push(`${I4}oldMaxLength: ${before.maxLength}`);
-  }
-  if (before.nullable) {
-    lines[lines.length - 1] += ',';
-    lines.push(`${I4}oldNullable: true`);
-  }
-  lines[lines.length - 1] += ');';
-  return lines.join('\n');
+  const b = new IndentedBuilder(BODY_LEVEL);
+  namedCall(b, 'migrationBuilder.AlterColumn<string>', [
+    ['name', str(op.column.name)],
+    ...schemaArg(op.table),
+    ['table', str(op.table.name)],
+    ['type', str(now.type)],
+    ...(now.maxLength ? ([['maxLength', String(now.maxLength)]] as [string, string][]) : []),
+    ['nullable', String(now.nullable)],
+    ['oldClrType', 'typeof(string)'],
+    ['oldType', str(before.type)],
+    ...(before.maxLength ? ([['oldMaxLength', String(before.maxLength)]] as [string, string][]) : []),
+    ...(before.nullable ? ([['oldNullable', 'true']] as [string, string][]) : []),
+  ]);
+  return b.toString();
 }
 
 // ---------------------------------------------------------------- the model snapshot
-
-interface Splice {
-  at: number;
-  end: number;
-  text: string;
-}
-
-function applySplices(text: string, splices: Splice[]): string {
-  let out = text;
-  for (const s of [...splices].sort((a, b) => b.at - a.at)) out = out.slice(0, s.at) + s.text + out.slice(s.end);
-  return out;
-}
 
 interface EntityStatement {
   node: SyntaxNode;
@@ -184,7 +174,7 @@ interface EntityStatement {
 async function updateSnapshot(inputs: EfFilesInputs): Promise<string> {
   const text = inputs.snapshotText;
   const file = await parseCSharp('ModelSnapshot.cs', text);
-  const splices: Splice[] = [];
+  const splices: TextEdit[] = [];
 
   // ProductVersion
   for (const call of findAll(file.tree.rootNode, 'invocation_expression')) {
@@ -262,11 +252,11 @@ async function updateSnapshot(inputs: EfFilesInputs): Promise<string> {
       relationships.length === 0,
     ),
   );
-  return applySplices(text, splices);
+  return applyEdits(text, splices);
 }
 
 /** Before the first statement whose entity name sorts after ours (ordinal), else after the last one. */
-function insertSorted(text: string, section: EntityStatement[], name: string, block: string, forceAfter = false): Splice {
+function insertSorted(text: string, section: EntityStatement[], name: string, block: string, forceAfter = false): TextEdit {
   const next = forceAfter ? undefined : section.find((s) => s.name > name);
   if (next) {
     const lineStart = text.lastIndexOf('\n', next.node.startIndex) + 1;

@@ -3,6 +3,7 @@
  * login/token key columns, where Version3 would bound them) as they are, so that EF's model agrees with a database
  * that kept them. Added after base.OnModelCreating, or in a new OnModelCreating override.
  */
+import { render } from '../core/template.js';
 import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
 import { globalUsingsFor, type ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
@@ -19,17 +20,19 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
   if (text.includes(MARK)) return;
   const columns = snapshotColumns(facts, provider);
   const key = facts.identity.keyType === 'Guid' ? 'Guid' : facts.identity.keyType;
-  const lines = [`// ${MARK}: existing columns stay as they were before Identity schema Version3.`];
-  lines.push(`{b}.Entity<${facts.identity.userType}>().Property(u => u.PhoneNumber).Metadata.SetMaxLength(null);`);
   const unbounded = (role: 'userLogins' | 'userTokens', name: string) => columns[role]?.find((c) => c.name === name)?.modelMaxLength == null;
-  if (unbounded('userLogins', 'LoginProvider')) {
-    lines.push(`{b}.Entity<IdentityUserLogin<${key}>>().Property(l => l.LoginProvider).Metadata.SetMaxLength(null);`);
-    lines.push(`{b}.Entity<IdentityUserLogin<${key}>>().Property(l => l.ProviderKey).Metadata.SetMaxLength(null);`);
-  }
-  if (unbounded('userTokens', 'Name')) {
-    lines.push(`{b}.Entity<IdentityUserToken<${key}>>().Property(t => t.LoginProvider).Metadata.SetMaxLength(null);`);
-    lines.push(`{b}.Entity<IdentityUserToken<${key}>>().Property(t => t.Name).Metadata.SetMaxLength(null);`);
-  }
+  // The configuration lines, for a model builder named `builder` (templates/ef/KeepColumns.*.cs.tmpl).
+  const configuration = (builder: string): string[] => {
+    const values = { Builder: builder, UserType: facts.identity.userType, Key: key };
+    return [
+      render('ef/KeepColumns.Users.cs.tmpl', values),
+      ...(unbounded('userLogins', 'LoginProvider') ? [render('ef/KeepColumns.Logins.cs.tmpl', values)] : []),
+      ...(unbounded('userTokens', 'Name') ? [render('ef/KeepColumns.Tokens.cs.tmpl', values)] : []),
+    ]
+      .join('')
+      .trimEnd()
+      .split('\n');
+  };
   const parsed = await parseCSharp(file, text);
   const cls = findAll(parsed.tree.rootNode, 'class_declaration').find((c) => c.childForFieldName('name')?.text === facts.identity.dbContext.name);
   if (!cls) return;
@@ -49,21 +52,25 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
     const anchor = baseCall?.parent ?? statements[statements.length - 1];
     const indent = anchor ? /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', anchor.startIndex) + 1))![0] : step.repeat(2);
     const at = anchor ? anchor.endIndex : body.startIndex + 1;
-    const block = lines.map((l) => `\n${indent}${l.replace('{b}', builder)}`).join('');
+    const block = configuration(builder)
+      .map((l) => `\n${indent}${l}`)
+      .join('');
     edits.push({ at, end: at, text: anchor ? `\n${block}` : block });
   } else {
     const body = cls.childForFieldName('body')!;
     const classIndent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', cls.startIndex) + 1))![0];
     const m = classIndent + step;
-    const s = m + step;
-    const block = [
-      `${m}protected override void OnModelCreating(ModelBuilder builder)`,
-      `${m}{`,
-      `${s}base.OnModelCreating(builder);`,
-      '',
-      ...lines.map((l) => s + l.replace('{b}', 'builder')),
-      `${m}}`,
-    ].join('\n');
+    // templates/ef/OnModelCreating.cs.tmpl, in the file's indent step, at the class members' indent.
+    const block = render('ef/OnModelCreating.cs.tmpl', {
+      Configuration: configuration('builder')
+        .map((l) => '    ' + l)
+        .join('\n'),
+    })
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^(?: {4})+/, (run) => step.repeat(run.length / 4)))
+      .map((l) => (l ? m + l : l))
+      .join('\n');
     const members = body.namedChildren.filter((c): c is SyntaxNode => !!c);
     const closing = body.endIndex - 1;
     const at = members.length ? members[members.length - 1]!.endIndex : body.startIndex + 1;

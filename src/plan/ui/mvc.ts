@@ -139,17 +139,12 @@ export async function planMvcLogin(ctx: UiContext): Promise<UiPart> {
       UserType: ctx.userType,
       StringType: stringType(ctx, accountText),
       LoginAction: 'Login',
-      TwoFactor: memberNamed(account, 'LoginWith2fa')
-        ? '    if (outcome.RequiresTwoFactor)\n    {\n        return RedirectToAction("LoginWith2fa", new { returnUrl, rememberMe = false });\n    }\n'
-        : '',
-      Lockout: memberNamed(account, 'Lockout')
-        ? '    if (outcome.IsLockedOut)\n    {\n        return RedirectToAction("Lockout");\n    }\n'
-        : lockoutView
-          ? '    if (outcome.IsLockedOut)\n    {\n        return View("Lockout");\n    }\n'
-          : '',
+      // The branches the app's own login action has (two-factor, a lockout action or view).
+      TwoFactor: memberNamed(account, 'LoginWith2fa') ? render('ui/mvc/LoginAction.TwoFactor.cs.tmpl', {}) : '',
+      Lockout: memberNamed(account, 'Lockout') ? render('ui/mvc/LoginAction.LockoutAction.cs.tmpl', {}) : lockoutView ? render('ui/mvc/LoginAction.LockoutView.cs.tmpl', {}) : '',
       ExtraAttributes: (logic?.actionAttributes ?? []).map((a) => `[${a}]\n`).join(''),
       SignIn: indent(shared?.signIn ?? defaultSignIn({ signInManager: 'passkeySignIn' }), '    '),
-      OnSucceeded: indent(shared?.onSucceeded ?? 'return Url.IsLocalUrl(returnUrl) ? LocalRedirect(returnUrl!) : LocalRedirect(Url.Content("~/"));', '        '),
+      OnSucceeded: indent(shared?.onSucceeded ?? render('ui/mvc/LoginAction.OnSucceeded.cs.tmpl', {}), '        '),
     });
     controllerEdit(ctx, accountFile, accountText, accountTree, account, shared?.members ? `${action}\n${shared.members}` : action, 'passkey sign-in action', shared?.edits ?? []);
   }

@@ -170,16 +170,16 @@ async function editManageNavPages(ctx: UiContext, file: string): Promise<void> {
   const cls = findClass(parsed.tree.rootNode, 'ManageNavPages');
   if (!cls || memberNamed(cls, 'PasskeysNavClass')) return;
   // Mirror the file's own annotation: `string? PageNavClass(...)` in a nullable-enabled file.
-  const members = render('ui/razor/ManageNavPagesMembers.cs.tmpl', {}).replace(
-    'public static string PasskeysNavClass',
-    /\bstring\?\s+PageNavClass\b/.test(text) ? 'public static string? PasskeysNavClass' : 'public static string PasskeysNavClass',
-  );
+  const members = render('ui/razor/ManageNavPagesMembers.cs.tmpl', { NavClassType: /\bstring\?\s+PageNavClass\b/.test(text) ? 'string?' : 'string' });
   ctx.files.write(file, applyEdits(text, [appendMembersEdit(text, cls, members)]), 'Passkeys entry in the manage menu');
 }
 
 /** The passkey handler as it is when the password sign-in does nothing besides signing in. */
 function handlerDefaults(): { SignIn: string; OnSucceeded: string } {
-  return { SignIn: indent(defaultSignIn({ signInManager: 'passkeySignInManager' }), '    '), OnSucceeded: '        return LocalRedirect(returnUrl);' };
+  return {
+    SignIn: indent(defaultSignIn({ signInManager: 'passkeySignInManager' }), '    '),
+    OnSucceeded: render('ui/razor/LoginPasskeyHandler.OnSucceeded.cs.tmpl', {}).trimEnd(),
+  };
 }
 
 function rel(ctx: UiContext, file: string): string {

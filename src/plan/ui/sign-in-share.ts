@@ -131,9 +131,12 @@ export function shareSignIn(text: string, logic: SignInLogic, options: ShareOpti
     const needsAwait = check.awaits || logic.userMode === 'name';
     const userExpr = `(await ${options.signInManager}.UserManager.GetUserNameAsync(user))!`;
     // The password form's fields are not part of a passkey sign-in: only the check's own errors are shown.
-    lambda = `${needsAwait ? 'async ' : ''}user =>\n{\n${capture ? `    ${capture}\n` : ''}    ModelState.Clear();\n    ${callCheck.replace('__USER__', userExpr)}\n    return ${needsAwait ? 'refusedSignIn is null' : 'Task.FromResult(refusedSignIn is null)'};\n}`;
+    lambda = render(`ui/common/sign-in/CheckLambda.${needsAwait ? 'Async' : 'Sync'}.cs.tmpl`, {
+      Capture: capture ? `    ${capture}\n` : '',
+      CallCheck: callCheck.replace('__USER__', userExpr),
+    }).trimEnd();
   } else {
-    lambda = `user =>\n{\n    ${capture}\n    return Task.FromResult(true);\n}`;
+    lambda = render('ui/common/sign-in/CaptureLambda.cs.tmpl', { Capture: capture }).trimEnd();
   }
   const signIn = render('ui/common/sign-in/PasskeyShared.cs.tmpl', {
     Declarations: declarations.map((d) => `${d}\n`).join(''),
@@ -149,5 +152,5 @@ export function shareSignIn(text: string, logic: SignInLogic, options: ShareOpti
 }
 
 export function defaultSignIn(options: { signInManager: string }): string {
-  return `var outcome = await PasskeyAccount.SignInAsync(${options.signInManager}, passkey);`;
+  return render('ui/common/sign-in/DefaultSignIn.cs.tmpl', { SignInManager: options.signInManager }).trimEnd();
 }
