@@ -145,7 +145,9 @@ export async function applyDatabase(db: Kysely<any>, dialect: Dialect, inputs: D
         return { status: 'up-to-date' as const, plan };
       }
       await guard(tx, dialect, plan, inputs);
-      await record(plan.definition);
+      // A migration already recorded (only its index is made again) keeps the journal of its first run: that one
+      // holds the column types db rollback restores.
+      if (!plan.state.appliedId) await record(plan.definition);
       faultPoint('journal');
       for (const step of plan.steps) {
         await runStep(tx, db, dialect, step, inputs);

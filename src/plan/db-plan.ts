@@ -150,6 +150,13 @@ export function stepsFor(definition: MigrationDefinition, state: DbState, dialec
     if (state.passkeys === 'absent')
       blockers.push(`the history records ${state.appliedId} but ${table(definition.operations.find((o) => o.kind === 'createTable')!.table)} does not exist`);
     else if (state.passkeys === 'mismatch') blockers.push(`the passkeys table differs from what EF Core creates: ${state.problems.join('; ')}`);
+    // Recorded, but the index is gone (dropped by hand, a restore without indexes): only the index is made again.
+    if (state.passkeys === 'missing-index' && !blockers.length) {
+      const steps: DbStep[] = dialect
+        .up(definition.operations.filter((op) => op.kind === 'createIndex'))
+        .map(({ op, statements }) => ({ kind: op.kind, op, statements, description: describe(op) }));
+      return { definition, state, status: 'pending', steps, blockers };
+    }
     return { definition, state, status: blockers.length ? 'blocked' : 'up-to-date', steps: [], blockers };
   }
   if (state.passkeys === 'mismatch') {
