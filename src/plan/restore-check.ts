@@ -13,6 +13,7 @@ import path from 'node:path';
 import { runDotnet } from '../core/dotnet.js';
 import { cacheDir, environmentStamp, sdkStamp } from '../read/project/evaluate.js';
 import { nugetConfigFiles } from '../read/nuget.js';
+import { noteValidUntil, ownOutput } from '../core/input-record.js';
 
 export interface Downgrade {
   id: string;
@@ -73,6 +74,7 @@ export async function restoreStaged(projectPath: string, files: Map<string, stri
     // not restored before
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'pkm-restore-'));
+  ownOutput(scratch); // our scratch copy, not an input of the run
   try {
     const place = (file: string) => path.join(scratch, 'src', path.relative(base, file));
     for (const [file, text] of files) {
@@ -87,9 +89,14 @@ export async function restoreStaged(projectPath: string, files: Map<string, stri
     }
     if (above[0]) copyFileSync(above[0], path.join(scratch, 'src', path.basename(above[0])));
     const result = await runDotnet(['restore', place(projectPath), '-nologo', '-v', 'n', '-nodeReuse:false'], { env, cwd: scratch });
-    if (result.code === -2) return { downgrades: [], problem: 'dotnet was not found on PATH' };
+    // A restore that could not judge (a source down, a package not served) may judge next time: not kept.
+    if (result.code === -2) {
+      noteValidUntil(0);
+      return { downgrades: [], problem: 'dotnet was not found on PATH' };
+    }
     const downgrades = parseDowngrades(result.output);
     if (result.code !== 0 && downgrades.length === 0) {
+      noteValidUntil(0);
       const first =
         result.output
           .split(/\r?\n/)

@@ -107,6 +107,20 @@ describe('add --check through the check cache', () => {
   });
 });
 
+describe('a pending check', () => {
+  it('asks NuGet and dotnet restore once, and answers the next check from the cache (their scratch folders are not inputs)', async () => {
+    const m = await app();
+    const env = { PASSKEY_MIGRATE_CACHE: freshCache() };
+    const first = await runCli(['add', '--check', '--verbose', '--project', m.dir], { env });
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stderr).not.toContain('could not check the package graph');
+    const second = await runCli(['add', '--check', '--verbose', '--project', m.dir], { env });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(SERVED);
+    expect(second.stdout).toBe(first.stdout);
+  });
+});
+
 describe('package sources on a check', () => {
   it('add --check and detect ask no package source when the app is on net10.0 with 10.0.x packages', async () => {
     const m = await app();
