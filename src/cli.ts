@@ -55,7 +55,14 @@ Examples:
   $ passkey-migrate detect                      what app is this, and is it supported?
   $ passkey-migrate detect --project src/Web --json
 
-Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check).`,
+Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check).
+
+Environment:
+  PASSKEY_MIGRATE_CACHE            the cache folder (default ~/.cache/passkey-migrate)
+  PASSKEY_MIGRATE_NO_CHECK_CACHE   1: add --check always checks in full
+  PASSKEY_MIGRATE_NUGET_TTL        seconds a NuGet answer is reused (default 3600)
+  PASSKEY_MIGRATE_NUGET_TIMEOUT    ms a NuGet source may take (default 5000)
+  NO_COLOR, FORCE_COLOR=0, TERM=dumb   no colour`,
     );
 
   const run = (spec: CommandSpec<any>) => async (options: GlobalOptions & Record<string, unknown>) => {
@@ -100,7 +107,8 @@ Exit codes: 0 success or nothing to do, 1 error, 2 changes pending (with --check
         new Output({ json: true }).document({ command: commandName(argv), status: 'error', error: { message: error.message.replace(/^error: /, ''), code: 'usage' } });
       return error.exitCode === 0 ? 0 : 1;
     }
-    const out = new Output({ verbose, json });
+    const out = new Output({ verbose, json, color: argv.includes('--no-color') ? false : undefined });
+    await out.init();
     const known = isUserError(error) ? error : isFsError(error) ? (describeFsError(error) as UserError) : null;
     if (known) {
       if (json) out.document({ command: commandName(argv), status: 'error', error: { message: known.message, code: known.code, ...(known.hint ? { hint: known.hint } : {}) } });

@@ -9,7 +9,7 @@ export const scaffoldCommand: CommandSpec<ScaffoldOptions> = {
   define: (command) =>
     command
       .description('only the passkey UI: models, <passkey-submit> element, endpoints, login, manage pages, nav link, script include')
-      .option('--pages', 'the sign-in and passkey management pages (required)')
+      .option('--pages', 'the sign-in and passkey management pages (what scaffold makes; may be left out)')
       .addOption(uiOption())
       .addOption(manageUiOption())
       .addOption(yesOption())
@@ -17,6 +17,14 @@ export const scaffoldCommand: CommandSpec<ScaffoldOptions> = {
       .addOption(checkOption('exit 0 when in place, 2 when pending'))
       .addOption(onConflictOption())
       .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
-      .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared'),
+      .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ passkey-migrate scaffold --dry-run   the UI plan with diffs (for an app already on .NET 10 and Version3)
+  $ passkey-migrate scaffold --check     for CI: exit 2 while the pages are not in place
+  $ passkey-migrate scaffold --yes --manage-ui mvc`,
+      ),
   run: async (options, out) => (await import('./scaffold.js')).scaffold(options, out),
 };

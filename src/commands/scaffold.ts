@@ -2,7 +2,7 @@
  * `passkey-migrate scaffold --pages`: only the passkey UI (models, element, endpoints, login, manage pages, nav
  * link, script include), for an app already on .NET 10 with schema Version3. Same plan and conflict rules as add.
  */
-import { ExitCode, UserError } from '../core/errors.js';
+import { ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { StagedTree } from '../plan/tree.js';
 import { planUi } from '../plan/ui/index.js';
@@ -23,7 +23,7 @@ export interface ScaffoldOptions {
 }
 
 export async function scaffold(options: ScaffoldOptions, out: Output): Promise<number> {
-  if (!options.pages) throw new UserError('nothing to scaffold', { hint: 'pass --pages (the passkey sign-in and management UI)' });
+  // The pages are what scaffold makes (--pages is accepted and changes nothing).
   const facts = await readProject({ project: options.project });
   const rel = relativeTo(facts.located.root);
   const tree = StagedTree.forProject(facts.fileStyle);

@@ -11,6 +11,13 @@ export const undoCommand: CommandSpec<UndoOptions> = {
       .option('-y, --yes', 'undo without asking')
       .option('--force', 'roll the database back even when users have registered passkeys (they are deleted)')
       .option('--skip-db', 'restore the files only')
-      .option('--connection <string>', 'use this connection string instead of the app configuration'),
+      .option('--connection <string>', 'use this connection string instead of the app configuration')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ passkey-migrate undo                 show what is restored, ask, restore
+  $ passkey-migrate undo --yes --skip-db the files only, without asking`,
+      ),
   run: async (options, out) => (await import('./undo.js')).undo(options, out),
 };

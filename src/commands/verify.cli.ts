@@ -18,6 +18,14 @@ export const verifyCommand: CommandSpec<VerifyOptions> = {
       .option('--environment <name>', "the ASP.NET Core environment to run the app in (default: the launch profile's, else Development)")
       .option('--register-field <name=value...>', "a value for a field of the app's register form (repeatable)")
       .option('--capture <dir>', 'also save screenshots of the login and passkey pages as users see them')
-      .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(wholeNumber('milliseconds', 1, 3_600_000)).default(30000)),
+      .addOption(new Option('--timeout <ms>', 'bound on each step').argParser(wholeNumber('milliseconds', 1, 3_600_000)).default(30000))
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ passkey-migrate verify                                  build, run, register, add a passkey, sign in with it
+  $ passkey-migrate verify --environment Staging --capture shots
+  $ passkey-migrate verify --register-field DisplayName="Ada Lovelace"`,
+      ),
   run: async (options, out) => (await import('./verify.js')).verify(options, out),
 };

@@ -142,6 +142,7 @@ export class Output {
 
 export function colorWanted(stream: NodeJS.WritableStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  if (process.env.FORCE_COLOR === '0' || process.env.TERM === 'dumb') return false;
+  if (process.env.FORCE_COLOR !== undefined) return true;
   return Boolean((stream as NodeJS.WriteStream).isTTY);
 }

@@ -80,3 +80,42 @@ it('--json never asks: without --yes it stops with one line and one error docume
   expect(JSON.parse(result.stdout)).toMatchObject({ command: 'add', status: 'error', error: { code: 'confirmation-required' } });
   expect(treeDigest(dir)).toBe(before);
 });
+
+describe('help and colour', () => {
+  it.each([['detect'], ['add'], ['undo'], ['scaffold'], ['verify'], ['upgrade'], ['db', 'update'], ['db', 'rollback']])('%s %s --help has examples', async (...command) => {
+    const help = await runCli([...command.filter(Boolean), '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/\nExamples:\n {2}\$ passkey-migrate /);
+  });
+
+  it('the main help lists the environment variables', async () => {
+    const help = await runCli(['--help']);
+    for (const name of ['PASSKEY_MIGRATE_CACHE', 'PASSKEY_MIGRATE_NO_CHECK_CACHE', 'PASSKEY_MIGRATE_NUGET_TTL', 'PASSKEY_MIGRATE_NUGET_TIMEOUT', 'NO_COLOR'])
+      expect(help.stdout).toContain(name);
+  });
+
+  it.each([
+    [{ FORCE_COLOR: '1' }, true],
+    [{ FORCE_COLOR: '0' }, false],
+    [{ FORCE_COLOR: '1', TERM: 'dumb' }, false],
+    [{ FORCE_COLOR: '1', NO_COLOR: '1' }, false],
+  ])('colour with %o: %s', async (env, coloured) => {
+    const result = await runCli(['detect', '--project', `${dir}-missing`], { env: { NO_COLOR: '', ...env } });
+    expect(result.code).toBe(1);
+    expect(/\x1b\[/.test(result.stderr)).toBe(coloured);
+  });
+
+  it('--no-color wins over FORCE_COLOR=1, also for errors', async () => {
+    const result = await runCli(['detect', '--no-color', '--project', `${dir}-missing`], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: /);
+  });
+});
+
+it('scaffold without --pages does what scaffold --pages does', async () => {
+  const withFlag = await runCli(['scaffold', '--pages', '--check', '--project', dir]);
+  const without = await runCli(['scaffold', '--check', '--project', dir]);
+  expect(without.code).toBe(withFlag.code);
+  expect(without.stdout).toBe(withFlag.stdout);
+  expect(without.stderr).not.toContain('nothing to scaffold');
+});
