@@ -435,6 +435,9 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     // Autofill may finish the ceremony and post the form before the page's load event: wait for the commit only.
     await page.goto(flow.url(profile.loginPath), { waitUntil: 'commit' });
     await flow.expectSignedIn('signed in through autofill');
+    // The form posted and the browser follows the app's redirect: wait until it has left the login page, or the
+    // next step's navigation races that one.
+    await page.waitForURL((u) => u.pathname.toLowerCase() !== profile.loginPath.toLowerCase(), { waitUntil: 'load', timeout: flow.options.timeoutMs });
   });
 
   await flow.step('rename the passkey', async () => {

@@ -33,12 +33,14 @@ it('writes the passkey UI only, then has nothing to do', async () => {
   expect((await runCli(['scaffold', '--pages', '--check', '--project', dir])).code).toBe(0);
 });
 
-it('says what is missing without --pages, and refuses an unknown --ui', async () => {
+it('plans the pages without --pages too (its only mode), and refuses an unknown --ui', async () => {
   const dir = copyFixture('webapp-sqlite');
   dirs.push(dir);
-  const none = await runCli(['scaffold', '--project', dir]);
-  expect(none.code).toBe(1);
-  expect(none.stderr.trim()).toBe('error: nothing to scaffold (pass --pages (the passkey sign-in and management UI))');
+  const none = await runCli(['scaffold', '--dry-run', '--project', dir]);
+  const pages = await runCli(['scaffold', '--pages', '--dry-run', '--project', dir]);
+  expect(none.code, none.stderr).toBe(pages.code);
+  expect(none.stdout).toBe(pages.stdout);
+  expect(none.stderr).not.toContain('nothing to scaffold');
   const bad = await runCli(['scaffold', '--pages', '--ui', 'blazor', '--project', dir]);
   expect(bad.code).toBe(1);
   expect(bad.stderr.trim()).toBe("error: option '--ui <kind>' argument 'blazor' is invalid. Allowed choices are razor, mvc.");
