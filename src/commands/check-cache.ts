@@ -8,8 +8,9 @@
  * Kept under the user's cache folder (never the reviewed tree), files readable by the user only; the key is an
  * HMAC (a random per-user key) over everything it depends on, so no connection string can be read back from it.
  */
+import { writeCacheFile } from '../core/cache-file.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstChanged, startRecording, type InputEntry } from '../core/input-record.js';
@@ -79,10 +80,9 @@ function secret(): Buffer {
   } catch {
     // made below
   }
-  mkdirSync(folder(), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
-  writeFileSync(`${file}.${process.pid}.tmp`, key, { mode: 0o600 });
-  renameSync(`${file}.${process.pid}.tmp`, file);
+  // Where it cannot be kept, the next run makes another key (and misses the cache).
+  writeCacheFile(file, key, { private: true });
   return key;
 }
 
@@ -151,16 +151,6 @@ function readEntry(file: string): Entry | null {
   }
 }
 
-function writeEntry(file: string, entry: Entry): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(entry), { mode: 0o600 });
-    renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
-}
-
 /**
  * `add --check` through the cache: the kept answer when nothing it depends on changed, else the full check
  * (`full`), recorded and kept for the next run. PASSKEY_MIGRATE_NO_CHECK_CACHE=1 turns the cache off.
@@ -225,14 +215,18 @@ export async function checkWithCache(options: AddOptions, out: Output, full: (ob
       ),
     };
   }
-  writeEntry(where.file, {
-    version: ENTRY_VERSION,
-    key: where.key,
-    inputs: recorded.inputs,
-    validUntil: Number.isFinite(recorded.validUntil) ? recorded.validUntil : null,
-    db,
-    writes,
-    exitCode,
-  });
+  writeCacheFile(
+    where.file,
+    JSON.stringify({
+      version: ENTRY_VERSION,
+      key: where.key,
+      inputs: recorded.inputs,
+      validUntil: Number.isFinite(recorded.validUntil) ? recorded.validUntil : null,
+      db,
+      writes,
+      exitCode,
+    } satisfies Entry),
+    { private: true },
+  );
   return exitCode;
 }

@@ -6,8 +6,9 @@
  * A verdict is cached by the content of what was restored (files by their place, nuget.config files, the SDK and
  * the environment NuGet reads), so planning the same change twice restores once.
  */
+import { writeCacheFile } from '../core/cache-file.js';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDotnet } from '../core/dotnet.js';
@@ -125,12 +126,5 @@ function safeRead(file: string): Buffer | string {
 }
 
 function remember(file: string, verdict: RestoreVerdict): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(verdict));
-    renameSync(temp, file);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
+  writeCacheFile(file, JSON.stringify(verdict));
 }

@@ -3,8 +3,9 @@
  * folders upwards, then the user's), each asked through its v3 service index for PackageBaseAddress, with a bounded
  * wait. With no source reachable the caller falls back to known-good versions and says so.
  */
+import { writeCacheFile } from '../core/cache-file.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { attr, descendants } from './project/xml.js';
@@ -132,14 +133,7 @@ function cachedAnswer(source: NugetSource, id: string): string[] | null {
 
 function rememberAnswer(source: NugetSource, id: string, versions: string[]): void {
   noteValidUntil(Date.now() + ttlMs());
-  try {
-    const file = answerFile(source, id);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ at: Date.now(), versions }));
-    renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
+  writeCacheFile(answerFile(source, id), JSON.stringify({ at: Date.now(), versions }));
 }
 
 /**

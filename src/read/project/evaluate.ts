@@ -8,9 +8,10 @@
  * content of every imported project file, so an unchanged project is not evaluated twice. An unreadable cache
  * is ignored.
  */
+import { writeCacheFile } from '../../core/cache-file.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ownOutput } from '../../core/input-record.js';
@@ -169,14 +170,7 @@ function readCache(file: string, key: string): EvaluatedProject | null {
 }
 
 function writeCache(file: string, key: string, project: EvaluatedProject): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ version: CACHE_VERSION, key, importsHash: hashFiles(project.imports), project } satisfies CacheEntry));
-    renameSync(temp, file);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
+  writeCacheFile(file, JSON.stringify({ version: CACHE_VERSION, key, importsHash: hashFiles(project.imports), project } satisfies CacheEntry));
 }
 
 /** The project files (not the SDK's) an evaluation imported, from the import markers of `dotnet msbuild -pp`. */
