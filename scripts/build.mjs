@@ -2,9 +2,12 @@
 // Builds dist/ from src/: esbuild bundles our code and the small pure-JS libraries into ESM chunks (one per
 // command, split at every dynamic import so heavy code loads only when a command needs it). Native drivers,
 // the WebAssembly parser, ts-morph and playwright stay as ordinary node_modules imports. Type checking is
-// `tsc --noEmit` (npm run typecheck), run by `npm test`.
+// `tsc --noEmit` (npm run typecheck), run by `npm test`. The C# grammar's .wasm (and its licence) is copied into
+// dist/grammars: the package ships it instead of depending on tree-sitter-c-sharp, whose install builds a native
+// module we never load.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -29,3 +32,8 @@ await build({
   define: { __PKM_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   logLevel: 'warning',
 });
+
+const grammar = path.dirname(createRequire(import.meta.url).resolve('tree-sitter-c-sharp/package.json'));
+mkdirSync(path.join(root, 'dist', 'grammars'), { recursive: true });
+copyFileSync(path.join(grammar, 'tree-sitter-c_sharp.wasm'), path.join(root, 'dist', 'grammars', 'tree-sitter-c_sharp.wasm'));
+copyFileSync(path.join(grammar, 'LICENSE'), path.join(root, 'dist', 'grammars', 'LICENSE.tree-sitter-c-sharp'));

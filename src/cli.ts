@@ -9,8 +9,9 @@ import { describeFsError, isFsError } from './core/fs-errors.js';
 import { Output } from './core/output.js';
 import { redactText } from './core/redact.js';
 import { version } from './core/version.js';
-import { connectTimeoutOption, lockTimeoutOption, providerOption } from './commands/options.js';
+import { checkOption, connectTimeoutOption, dryRunOption, lockTimeoutOption, providerOption, yesOption } from './commands/options.js';
 import type { CommandSpec } from './commands/command.js';
+import { errorDoc } from './commands/json.js';
 import { addCommand } from './commands/add.cli.js';
 import { dbRollbackCommand } from './commands/db-rollback.cli.js';
 import { dbUpdateCommand } from './commands/db-update.cli.js';
@@ -72,10 +73,13 @@ Environment:
     exitCode = await spec.run(options, out);
   };
 
+  // The options of every command (commands/target.ts says how -p, -s and --context combine).
   const common = (command: Command) =>
     command
-      .option('-p, --project <path>', 'the app: a folder, .csproj, .sln or .slnx (default: current folder)')
-      .option('--json', 'write one JSON document to stdout; logs go to stderr')
+      .option('-p, --project <path>', 'the project of the DbContext, or alone the app: a folder, .csproj, .sln or .slnx (default: current folder)')
+      .option('-s, --startup-project <path>', 'the app (the web project), as dotnet ef -s; then --project names the project of the DbContext')
+      .option('--context <name>', 'the DbContext (checked against the one Identity uses)')
+      .option('--json', 'write one JSON document to stdout, also on errors; needs --yes or --dry-run where a command would ask')
       .option('--verbose', 'show details and stack traces')
       .option('--no-color', 'plain output (also NO_COLOR or a non-TTY stdout)');
 
@@ -84,7 +88,6 @@ Environment:
     command
       .option('--connection <string>', 'use this connection string instead of the app configuration')
       .addOption(providerOption())
-      .option('--context <name>', 'the DbContext (checked against the one Identity uses)')
       .addOption(connectTimeoutOption())
       .addOption(lockTimeoutOption());
 
@@ -93,6 +96,13 @@ Environment:
   for (const spec of COMMANDS) {
     if (spec.parent === 'db') db ??= program.command('db').description("the AddPasskeySupport migration on the app's database");
     const command = spec.parent === 'db' ? dbOptions(common(db!.command(spec.name))) : common(program.command(spec.name));
+    if (spec.writes) {
+      command
+        .addOption(yesOption())
+        .addOption(dryRunOption())
+        .addOption(checkOption(spec.writes.check))
+        .option('--allow-dirty', 'run even when the git worktree has uncommitted changes');
+    }
     spec.define(command).action(run(spec));
   }
 
@@ -103,22 +113,21 @@ Environment:
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage errors were already printed by commander.
-      if (error.exitCode !== 0 && json)
-        new Output({ json: true }).document({ command: commandName(argv), status: 'error', error: { message: error.message.replace(/^error: /, ''), code: 'usage' } });
+      if (error.exitCode !== 0 && json) new Output({ json: true }).document(errorDoc(commandName(argv), { message: error.message.replace(/^error: /, ''), code: 'usage' }));
       return error.exitCode === 0 ? 0 : 1;
     }
     const out = new Output({ verbose, json, color: argv.includes('--no-color') ? false : undefined });
     await out.init();
     const known = isUserError(error) ? error : isFsError(error) ? (describeFsError(error) as UserError) : null;
     if (known) {
-      if (json) out.document({ command: commandName(argv), status: 'error', error: { message: known.message, code: known.code, ...(known.hint ? { hint: known.hint } : {}) } });
+      if (json) out.document(errorDoc(commandName(argv), known));
       if (known.plain) out.info(known.message);
       else out.error(known.message + (known.hint ? ` (${known.hint})` : ''));
       if (verbose && known.stack) out.info(redactText(known.stack));
       return known.exitCode;
     }
     const message = `unexpected failure: ${(error as Error)?.message ?? String(error)}`;
-    if (json) out.document({ command: commandName(argv), status: 'error', error: { message, code: 'internal' } });
+    if (json) out.document(errorDoc(commandName(argv), { message, code: 'internal' }));
     out.error(`${message} (this is a bug in passkey-migrate; --verbose shows the stack)`);
     if (verbose) out.info(redactText((error as Error)?.stack ?? ''));
     return 1;

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { openSqliteFile, type SqliteHandle } from '../db/engines/sqlite/driver.js';
 
 export const MAX_COPY_BYTES = 64 * 1024 * 1024;
 
@@ -28,7 +29,7 @@ export function keepSqliteBytes(dbFile: string, copyDir: string, id: string): { 
 }
 
 /** Schema and every row, in a fixed order. */
-function contentDigest(db: import('better-sqlite3').Database): string {
+function contentDigest(db: SqliteHandle): string {
   const hash = createHash('sha256');
   const objects = db.prepare("select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' order by type, name").all() as {
     type: string;
@@ -42,11 +43,12 @@ function contentDigest(db: import('better-sqlite3').Database): string {
     const columns = (db.prepare(`pragma table_info(${quoted})`).all() as { name: string }[]).map((c) => `"${c.name.replace(/"/g, '""')}"`);
     const rows = db
       .prepare(`select * from ${quoted} order by ${columns.join(', ') || 'rowid'}`)
-      .raw()
+      .safeIntegers()
       .all();
-    for (const row of rows) hash.update(JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? `b:${v.toString('hex')}` : typeof v === 'bigint' ? `n:${v}` : v)));
+    for (const row of rows)
+      hash.update(JSON.stringify(Object.values(row), (_k, v) => (v instanceof Uint8Array ? `b:${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' ? `n:${v}` : v)));
   }
-  hash.update(String(db.pragma('user_version', { simple: true })));
+  hash.update(String(Object.values(db.prepare('pragma user_version').get() ?? {})[0]));
   return hash.digest('hex');
 }
 
@@ -56,15 +58,14 @@ function contentDigest(db: import('better-sqlite3').Database): string {
  */
 export async function restoreSqliteBytes(dbFile: string, copy: string): Promise<'restored' | 'content-differs' | 'no-copy' | 'busy'> {
   if (!existsSync(copy) || !existsSync(dbFile)) return 'no-copy';
-  const { default: Database } = await import('better-sqlite3');
-  const before = new Database(copy, { readonly: true, fileMustExist: true });
+  const before = await openSqliteFile(copy, { readonly: true });
   let expected: string;
   try {
     expected = contentDigest(before);
   } finally {
     before.close();
   }
-  const live = new Database(dbFile, { fileMustExist: true, timeout: 2000 });
+  const live = await openSqliteFile(dbFile, { timeout: 2000 });
   try {
     try {
       live.exec('begin exclusive');

@@ -1,17 +1,15 @@
 /** `passkey-migrate add`: its options and help; the command itself loads only when it runs. */
 import type { CommandSpec } from './command.js';
-import { aspnetVersionOption, checkOption, connectTimeoutOption, dryRunOption, lockTimeoutOption, manageUiOption, onConflictOption, uiOption, yesOption } from './options.js';
+import { aspnetVersionOption, connectTimeoutOption, lockTimeoutOption, manageUiOption, onConflictOption, uiOption } from './options.js';
 import type { AddOptions } from './add.js';
 
 export const addCommand: CommandSpec<AddOptions> = {
   name: 'add',
   parent: null,
+  writes: { check: 'exit 0 when fully migrated, 2 when anything is pending (listing what)' },
   define: (command) =>
     command
       .description('the whole upgrade in one reviewable, reversible step: .NET 10, schema Version3, EF migration, passkey UI, database')
-      .addOption(yesOption())
-      .addOption(dryRunOption())
-      .addOption(checkOption('exit 0 when fully migrated, 2 when anything is pending (listing what)'))
       .addOption(uiOption().conflicts(['skipUi']))
       .addOption(manageUiOption().conflicts(['skipUi']))
       .option('--skip-ui', 'no passkey UI (only the project and the database)')
@@ -20,7 +18,6 @@ export const addCommand: CommandSpec<AddOptions> = {
       .option('--skip-db', 'do not touch (or, with --check, look at) the database')
       .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
       .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')
-      .option('--allow-dirty', 'run even when the git worktree has uncommitted changes')
       .option('--require-clean-build', 'stop unless the app builds and EF agrees with its migrations before anything changes')
       .addOption(onConflictOption())
       .addOption(aspnetVersionOption())

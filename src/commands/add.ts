@@ -16,9 +16,11 @@ import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js
 import { keepSqliteBytes } from '../apply/sqlite-bytes.js';
 import type { DbPlan } from '../plan/db-plan.js';
 import { checkAppHealth } from '../read/project/health.js';
-import { readProject, type ProjectFacts } from '../read/project/index.js';
+import { type ProjectFacts } from '../read/project/index.js';
 import { dbContextFor, DEFAULT_LOCK_TIMEOUT_MS, openDatabase, type DbCommandOptions } from './db-context.js';
-import { confirmOrRefuse, fileList, listChanges, printDiffs, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
+import { confirmOrRefuse, diffsOf, fileList, listChanges, planSummary, printDiffs, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
+import { readTarget } from './target.js';
+import { databaseDoc } from './json.js';
 
 export interface AddOptions extends DbCommandOptions {
   yes?: boolean;
@@ -50,7 +52,7 @@ export interface CheckObservation {
 }
 
 export async function add(options: AddOptions, out: Output, observe?: (seen: CheckObservation) => void): Promise<number> {
-  const facts = await readProject({ project: options.project, connection: options.connection });
+  const facts = await readTarget(options);
   const projectDir = facts.msbuild.dir;
   const rel = relativeTo(facts.located.root);
   const previous = readAddJournal(projectDir);
@@ -58,6 +60,7 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
 
   let journal: AddJournal;
   let plan: AddPlan | null = null;
+  let dbTarget: string | null = null;
   if (interrupted) {
     const edited = interrupted.files.filter((f) => {
       const now = currentText(f.path);
@@ -85,21 +88,25 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
   } else {
     if (options.requireCleanBuild) await requireCleanBuild(facts, out);
     plan = await planAddFiles(facts, { ...options, keepExistingColumns: options.keepExistingColumns ?? false });
-    const { plan: db, missingTables } = options.skipDb ? { plan: null, missingTables: [] } : await planDb(facts, options, plan);
+    const planned = options.skipDb ? { plan: null, missingTables: [], target: null } : await planDb(facts, options, plan);
+    const { plan: db, missingTables } = planned;
+    dbTarget = planned.target;
     if (db?.status === 'blocked') throw new UserError(`the database cannot be migrated as it is: ${db.blockers.join('; ')}`, { hint: 'fix it by hand, or pass --skip-db' });
     observe?.({ facts, db, missingTables });
     const pending = plan.changes.length > 0 || db?.status === 'pending';
     if (!pending) {
-      return report(out, options, { status: 'up-to-date', files: [], db, notes: plan.notes, facts });
+      return report(out, options, { status: 'up-to-date', files: [], packages: [], db, target: dbTarget, notes: plan.notes, facts });
     }
+    const summary = planSummary(plan.changes, plan.packages.length, db?.status === 'pending' ? db.steps.length : 0);
     if (options.check || options.dryRun) {
       if (!out.json) await showPlan(out, plan, db, rel, options.dryRun ?? false);
-      return report(out, options, { status: 'pending', files: fileList(plan.changes, rel), db, notes: plan.notes, facts });
+      if (!out.json && options.dryRun) out.line(summary);
+      return report(out, options, { status: 'pending', files: fileList(plan.changes, rel), packages: plan.packages, db, target: dbTarget, notes: plan.notes, facts });
     }
     if (!out.json) await showPlan(out, plan, db, rel, false);
     refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false);
     const changes = await settleConflicts(plan.changes, options.onConflict, out, rel);
-    if (!(await confirmOrRefuse(options.yes, 'Apply these changes?', out))) {
+    if (!(await confirmOrRefuse(options.yes, 'Apply these changes?', out, { summary: planSummary(changes, plan.packages.length, db?.status === 'pending' ? db.steps.length : 0), diffs: () => diffsOf(out, changes, rel) }))) {
       out.line('nothing changed');
       return ExitCode.ok;
     }
@@ -126,15 +133,14 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
   if (!journal.migrationId && result) journal.migrationId = result.plan.definition.id;
 
   if (out.json) {
+    const reasons = new Map((plan?.changes ?? []).map((c) => [c.path, c.reason]));
     out.document({
       command: 'add',
       status: 'applied',
       migrationId: journal.migrationId,
-      files: journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'create' : 'update', reason: '' })),
+      files: journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'create' : 'update', reason: reasons.get(f.path) ?? (plan ? 'written by add' : `finishing the interrupted ${journal.command}`) })),
       packages: plan?.packages ?? [],
-      database: result
-        ? { status: result.status, migrationId: result.plan.definition.id, steps: result.plan.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) }
-        : null,
+      database: result ? databaseDoc(result.plan, dbTarget, result.status) : null,
       notes: plan?.notes ?? [],
     });
     return ExitCode.ok;
@@ -213,14 +219,14 @@ async function requireCleanBuild(facts: ProjectFacts, out: Output): Promise<void
  * The database side of the plan, over one connection: the steps, and which of EF's bookkeeping tables (history,
  * SQLite lock) the database does not have yet.
  */
-async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): Promise<{ plan: DbPlan; missingTables: string[] }> {
+async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): Promise<{ plan: DbPlan; missingTables: string[]; target: string }> {
   const ctx = await dbContextFor(facts, options);
-  const { db } = await openDatabase(ctx, options);
+  const { db, target } = await openDatabase(ctx, options);
   try {
     return await explained(ctx.dialect, db, 'read the database', async () => {
       const missingTables: string[] = [];
       for (const name of BOOKKEEPING_TABLES) if (!(await ctx.dialect.tableExists(db, { name, schema: null }))) missingTables.push(name);
-      return { plan: await planAddDatabase(db, ctx.dialect, facts, plan, options.keepExistingColumns ?? false), missingTables };
+      return { plan: await planAddDatabase(db, ctx.dialect, facts, plan, options.keepExistingColumns ?? false), missingTables, target: target.display };
     });
   } finally {
     await db.destroy();
@@ -250,16 +256,23 @@ async function showPlan(out: Output, plan: AddPlan, db: DbPlan | null, rel: (fil
 function report(
   out: Output,
   options: AddOptions,
-  r: { status: 'up-to-date' | 'pending'; files: { path: string; action: string; reason: string }[]; db: DbPlan | null; notes: string[]; facts?: ProjectFacts },
+  r: {
+    status: 'up-to-date' | 'pending';
+    files: { path: string; action: string; reason: string }[];
+    packages?: AddPlan['packages'];
+    db: DbPlan | null;
+    target?: string | null;
+    notes: string[];
+    facts?: ProjectFacts;
+  },
 ): number {
   if (out.json) {
     out.document({
       command: 'add',
       status: r.status,
       files: r.files,
-      database: r.db
-        ? { status: r.db.status, migrationId: r.db.definition.id, steps: r.db.steps.map((s) => ({ kind: s.kind, description: s.description, sql: s.statements })) }
-        : null,
+      packages: r.packages ?? [],
+      database: r.db ? databaseDoc(r.db, r.target ?? null) : null,
       notes: r.notes,
     });
   } else if (r.status === 'up-to-date') {

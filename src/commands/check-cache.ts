@@ -12,6 +12,7 @@ import { writeCacheFile } from '../core/cache-file.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { packageRoot } from '../core/package-root.js';
 import { fileURLToPath } from 'node:url';
 import { firstChanged, startRecording, type InputEntry } from '../core/input-record.js';
 import type { Output } from '../core/output.js';
@@ -56,15 +57,11 @@ function fingerprintOf(state: unknown, bookkeeping: boolean[]): string {
 
 /** Our bundle and dependencies (covered by the build stamp) and our caches: not recorded one by one. */
 function packageFolders(): string[] {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    try {
-      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'passkey-migrate') {
-        return [path.join(dir, 'dist'), path.join(dir, 'node_modules'), cacheDir()];
-      }
-    } catch {
-      // not here
-    }
-    if (path.dirname(dir) === dir) return [cacheDir()];
+  try {
+    const root = packageRoot();
+    return [path.join(root, 'dist'), path.join(root, 'node_modules'), cacheDir()];
+  } catch {
+    return [cacheDir()];
   }
 }
 

@@ -11,6 +11,11 @@ export interface CommandSpec<Options = Record<string, unknown>> {
   name: string;
   /** the group the command sits in */
   parent: 'db' | null;
+  /**
+   * Set for a command that writes: cli.ts gives it --yes, --dry-run, --check (described by this text) and
+   * --allow-dirty, the same for every such command.
+   */
+  writes?: { check: string };
   /** its description, options and help text (the common options are added by cli.ts) */
   define(command: Command): Command;
   run(options: Options, out: Output): Promise<number>;

@@ -3,16 +3,14 @@ import { UserError } from '../core/errors.js';
 import type { Dialect } from '../db/dialect.js';
 import { dialectFor } from '../db/registry.js';
 import type { ProviderName } from '../read/facts.js';
-import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
+import { requireConnection, type ProjectFacts } from '../read/project/index.js';
+import { readTarget, type TargetOptions } from './target.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
-export interface DbCommandOptions {
-  project?: string;
-  connection?: string;
+export interface DbCommandOptions extends TargetOptions {
   provider?: ProviderName;
-  context?: string;
   connectTimeout?: number;
   lockTimeout?: number;
   keepExistingColumns?: boolean;
@@ -27,14 +25,11 @@ export interface DbContext {
 }
 
 export async function loadDbContext(options: DbCommandOptions): Promise<DbContext> {
-  return dbContextFor(await readProject({ project: options.project, connection: options.connection }), options);
+  return dbContextFor(await readTarget(options), options);
 }
 
 /** The database side of facts already read (the project is not read again). */
 export async function dbContextFor(facts: ProjectFacts, options: DbCommandOptions): Promise<DbContext> {
-  if (options.context && options.context !== facts.identity.dbContext.name) {
-    throw new UserError(`--context ${options.context} does not match the DbContext Identity uses (${facts.identity.dbContext.name})`);
-  }
   const provider = options.provider ?? facts.identity.provider?.name;
   if (!provider) {
     throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', { hint: 'pass --provider' });

@@ -5,6 +5,7 @@ import type { DbRollbackOptions } from './db-rollback.js';
 export const dbRollbackCommand: CommandSpec<DbRollbackOptions> = {
   name: 'rollback',
   parent: 'db',
+  writes: { check: 'exit 2 when AddPasskeySupport is applied (there is something to roll back), 0 when not' },
   define: (command) =>
     command
       .description('undo exactly what AddPasskeySupport did (refuses while passkeys exist, unless --force)')

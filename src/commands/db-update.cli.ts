@@ -1,15 +1,14 @@
 /** `passkey-migrate db update`: its options and help; the command itself loads only when it runs. */
 import type { CommandSpec } from './command.js';
-import { checkOption } from './options.js';
 import type { DbUpdateOptions } from './db-update.js';
 
 export const dbUpdateCommand: CommandSpec<DbUpdateOptions> = {
   name: 'update',
   parent: 'db',
+  writes: { check: 'exit 0 when applied, 2 when pending (saying what)' },
   define: (command) =>
     command
       .description('apply AddPasskeySupport: the passkeys table, the column changes of schema Version3 and the EF history row')
-      .addOption(checkOption('exit 0 when applied, 2 when pending (saying what)').conflicts(['script']))
       .option('--script', 'print the SQL for the provider without connecting')
       .option('--idempotent', 'with --script: guard every statement with the history check, as EF does')
       .option('--keep-existing-columns', 'only add the passkeys table; leave every existing column as it is')

@@ -5,14 +5,13 @@ import { redactConnectionString } from '../core/redact.js';
 import { engineTypes } from '../db/registry.js';
 import { readDatabase } from '../read/database/index.js';
 import type { DatabaseFacts } from '../read/database/identity-schema.js';
-import { readProject, requireConnection, type ProjectFacts } from '../read/project/index.js';
+import { requireConnection, type ProjectFacts } from '../read/project/index.js';
 import { UserError } from '../core/errors.js';
 import { planAddFiles } from '../plan/add-plan.js';
 import { checkAppHealth, type AppHealth } from '../read/project/health.js';
+import { readTarget, type TargetOptions } from './target.js';
 
-export interface DetectOptions {
-  project?: string;
-  connection?: string;
+export interface DetectOptions extends TargetOptions {
   skipDb?: boolean;
   connectTimeout?: number;
   /** also build the untouched app and ask EF whether its model agrees with its migrations (takes seconds) */
@@ -33,7 +32,7 @@ export interface DetectReport {
 }
 
 export async function detect(options: DetectOptions, out: Output): Promise<number> {
-  const facts = await readProject({ project: options.project, connection: options.connection, compileFor: 'current' });
+  const facts = await readTarget(options, { compileFor: 'current' });
   const warnings: string[] = [];
   const reasons: string[] = [];
   // The database part says why it could not be read; the project facts stand on their own.

@@ -1,13 +1,14 @@
 /** How commands that write files show a plan, settle conflicts and ask before writing. */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Cancelled, ExitCode, UserError } from '../core/errors.js';
+import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { changeAction, unifiedDiff, type FileChange } from '../plan/file-change.js';
 import { removeStaleTemps } from '../apply/atomic.js';
 import { refuseChangedSincePlanning } from '../apply/files.js';
 import { applyProject } from '../apply/project-apply.js';
 import type { ProjectFacts } from '../read/project/index.js';
+import { choose, confirmInTerminal, type Review } from './prompt.js';
 
 export type ConflictChoice = 'skip' | 'overwrite' | 'keep-both';
 
@@ -17,20 +18,6 @@ export function relativeTo(root: string) {
 
 export function interactive(): boolean {
   return Boolean(process.stdin.isTTY) && !process.env.CI;
-}
-
-async function prompts() {
-  const { default: inquirer } = await import('inquirer');
-  const prompt = inquirer.createPromptModule({ output: process.stderr });
-  // Ctrl-C at a question is a cancellation, not a failure.
-  return (async (questions: Parameters<typeof prompt>[0]) => {
-    try {
-      return await prompt(questions);
-    } catch (error) {
-      if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') throw new Cancelled();
-      throw error;
-    }
-  }) as unknown as typeof prompt;
 }
 
 /**
@@ -62,23 +49,15 @@ export async function settleConflicts(changes: FileChange[], choice: string | un
       decided.set(c, choice as ConflictChoice);
     }
   } else if (interactive() && !out.json) {
-    const prompt = await prompts();
     for (const c of conflicts) {
       out.line(out.style('warn', `${rel(c.path)} exists and differs from what passkey-migrate writes:`));
-      out.line(await unifiedDiff(c, rel(c.path)));
-      const answer = await prompt<{ choice: ConflictChoice }>([
-        {
-          type: 'list',
-          name: 'choice',
-          message: `${rel(c.path)}:`,
-          choices: [
-            { name: 'skip (keep my file)', value: 'skip', disabled: cannotKeep(c) ?? false },
-            { name: 'overwrite (use the new file)', value: 'overwrite' },
-            { name: 'keep both (write the new one next to it as .passkey-migrate)', value: 'keep-both', disabled: cannotKeep(c) ?? false },
-          ],
-        },
+      out.line(out.diff(await unifiedDiff(c, rel(c.path))));
+      const answer = await choose<ConflictChoice>(out, `${rel(c.path)}:`, [
+        { name: 'skip (keep my file)', value: 'skip', disabled: cannotKeep(c) ?? false },
+        { name: 'overwrite (use the new file)', value: 'overwrite' },
+        { name: 'keep both (write the new one next to it as .passkey-migrate)', value: 'keep-both', disabled: cannotKeep(c) ?? false },
       ]);
-      decided.set(c, answer.choice);
+      decided.set(c, answer);
     }
   } else {
     throw new UserError(
@@ -115,14 +94,33 @@ export function listChanges(out: Output, changes: FileChange[], rel: (file: stri
   }
 }
 
-export async function printDiffs(out: Output, changes: FileChange[], rel: (file: string) => string): Promise<void> {
-  for (const c of changes) out.line(await unifiedDiff(c, rel(c.path)));
+export async function diffsOf(out: Output, changes: FileChange[], rel: (file: string) => string): Promise<string> {
+  const parts: string[] = [];
+  for (const c of changes) parts.push(out.diff(await unifiedDiff(c, rel(c.path))));
+  return parts.join('\n');
 }
 
-/** Asks before writing; never with --json, when stdin is not a terminal, or CI is set (then --yes is required). */
-export async function confirmOrRefuse(yes: boolean | undefined, question: string, out?: Output): Promise<boolean> {
+export async function printDiffs(out: Output, changes: FileChange[], rel: (file: string) => string): Promise<void> {
+  for (const c of changes) out.line(out.diff(await unifiedDiff(c, rel(c.path))));
+}
+
+/** The plan in one line: "plan: 12 files (9 created, 3 updated), 4 packages, 3 SQL steps". */
+export function planSummary(changes: FileChange[], packages = 0, sqlSteps = 0): string {
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const created = changes.filter((c) => c.before === null).length;
+  const parts = [`${count(changes.length, 'file')} (${created} created, ${changes.length - created} updated)`];
+  if (packages) parts.push(count(packages, 'package'));
+  if (sqlSteps) parts.push(count(sqlSteps, 'SQL step'));
+  return `plan: ${parts.join(', ')}`;
+}
+
+/**
+ * Asks before writing; never with --json, when stdin is not a terminal, or CI is set (then --yes is required).
+ * With a review, the plan's summary comes right before the question and `d` shows the diffs.
+ */
+export async function confirmOrRefuse(yes: boolean | undefined, question: string, out: Output, review?: Review): Promise<boolean> {
   if (yes) return true;
-  if (out?.json) {
+  if (out.json) {
     throw new UserError('--json never asks: pass --yes to apply the plan, or --dry-run to see it', { exitCode: ExitCode.error, code: 'confirmation-required' });
   }
   if (!interactive()) {
@@ -132,31 +130,37 @@ export async function confirmOrRefuse(yes: boolean | undefined, question: string
       code: 'confirmation-required',
     });
   }
-  const prompt = await prompts();
-  const answer = await prompt<{ ok: boolean }>([{ type: 'confirm', name: 'ok', message: question, default: true }]);
-  return answer.ok;
+  return confirmInTerminal(out, question, review);
 }
 
-/** A dirty git worktree makes the change hard to review and to undo: refused unless --allow-dirty. */
-export function refuseDirtyWorktree(root: string, allowDirty: boolean): void {
+/**
+ * A dirty git worktree makes the change hard to review and to undo: refused unless --allow-dirty. `expected`
+ * names files whose change is the point (undo's own), which do not count.
+ */
+export function refuseDirtyWorktree(root: string, allowDirty: boolean, expected: (file: string) => boolean = () => false): void {
   if (allowDirty) return;
   let status: string;
+  let top: string;
   try {
-    status = execFileSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal', '--', '.'], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const git = (...args: string[]) => execFileSync('git', ['--no-optional-locks', ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    status = git('status', '--porcelain', '-z', '--untracked-files=all', '--', '.');
+    top = git('rev-parse', '--show-toplevel').trim();
   } catch {
     return; // not a git worktree, or no git
   }
-  const dirty = status.split('\n').filter(Boolean);
+  // -z: "XY path\0", a rename "XY new\0old\0"; paths relative to the top of the worktree.
+  const entries = status.split('\0');
+  const dirty: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (!entry) continue;
+    if (entry[0] === 'R' || entry[0] === 'C') i++;
+    const file = entry.slice(3);
+    if (!expected(path.resolve(top, file))) dirty.push(file);
+  }
   if (dirty.length) {
     throw new UserError(
-      `the git worktree has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'} (${dirty
-        .slice(0, 3)
-        .map((l) => l.slice(3))
-        .join(', ')}${dirty.length > 3 ? ', ...' : ''})`,
+      `the git worktree has ${dirty.length} uncommitted change${dirty.length === 1 ? '' : 's'} (${dirty.slice(0, 3).join(', ')}${dirty.length > 3 ? ', ...' : ''})`,
       {
         hint: 'commit or stash them first so this change can be reviewed and undone on its own, or pass --allow-dirty',
       },

@@ -1,20 +1,18 @@
 /** `passkey-migrate scaffold`: its options and help; the command itself loads only when it runs. */
 import type { CommandSpec } from './command.js';
-import { checkOption, dryRunOption, manageUiOption, onConflictOption, uiOption, yesOption } from './options.js';
+import { manageUiOption, onConflictOption, uiOption } from './options.js';
 import type { ScaffoldOptions } from './scaffold.js';
 
 export const scaffoldCommand: CommandSpec<ScaffoldOptions> = {
   name: 'scaffold',
   parent: null,
+  writes: { check: 'exit 0 when in place, 2 when pending' },
   define: (command) =>
     command
       .description('only the passkey UI: models, <passkey-submit> element, endpoints, login, manage pages, nav link, script include')
       .option('--pages', 'the sign-in and passkey management pages (what scaffold makes; may be left out)')
       .addOption(uiOption())
       .addOption(manageUiOption())
-      .addOption(yesOption())
-      .addOption(dryRunOption())
-      .addOption(checkOption('exit 0 when in place, 2 when pending'))
       .addOption(onConflictOption())
       .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
       .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared')

@@ -6,11 +6,10 @@ import { ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { StagedTree } from '../plan/tree.js';
 import { planUi } from '../plan/ui/index.js';
-import { readProject } from '../read/project/index.js';
-import { applyJournaled, confirmOrRefuse, fileList, listChanges, printDiffs, relativeTo, settleConflicts } from './plan-output.js';
+import { applyJournaled, confirmOrRefuse, diffsOf, fileList, listChanges, planSummary, printDiffs, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
+import { readTarget, type TargetOptions } from './target.js';
 
-export interface ScaffoldOptions {
-  project?: string;
+export interface ScaffoldOptions extends TargetOptions {
   pages?: boolean;
   ui?: string;
   manageUi?: string;
@@ -18,13 +17,14 @@ export interface ScaffoldOptions {
   dryRun?: boolean;
   check?: boolean;
   onConflict?: string;
+  allowDirty?: boolean;
   forceUi?: boolean;
   ignorePostLogin?: boolean;
 }
 
 export async function scaffold(options: ScaffoldOptions, out: Output): Promise<number> {
   // The pages are what scaffold makes (--pages is accepted and changes nothing).
-  const facts = await readProject({ project: options.project });
+  const facts = await readTarget(options);
   const rel = relativeTo(facts.located.root);
   const tree = StagedTree.forProject(facts.fileStyle);
   const plan = await planUi(facts, tree, { ui: options.ui, manageUi: options.manageUi, forceUi: options.forceUi, ignorePostLogin: options.ignorePostLogin });
@@ -41,7 +41,10 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
       out.line(out.style('heading', 'Files:'));
       listChanges(out, planned, rel);
       for (const note of plan.notes) out.warn(note);
-      if (options.dryRun) await printDiffs(out, planned, rel);
+      if (options.dryRun) {
+        await printDiffs(out, planned, rel);
+        out.line(planSummary(planned));
+      }
     }
     return options.check ? ExitCode.pending : ExitCode.ok;
   }
@@ -50,8 +53,9 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
     listChanges(out, planned, rel);
     for (const note of plan.notes) out.warn(note);
   }
+  refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false);
   const changes = await settleConflicts(planned, options.onConflict, out, rel);
-  if (!(await confirmOrRefuse(options.yes, 'Write these files?', out))) return ExitCode.ok;
+  if (!(await confirmOrRefuse(options.yes, 'Write these files?', out, { summary: planSummary(changes), diffs: () => diffsOf(out, changes, rel) }))) return ExitCode.ok;
   await applyJournaled('scaffold', facts, changes, rel);
   if (out.json) out.document({ command: 'scaffold', status: 'applied', ui: plan.kind, files: fileList(changes, rel), notes: plan.notes });
   else out.line(`${out.style('ok', 'done')}: ${changes.length} file${changes.length === 1 ? '' : 's'} written`);

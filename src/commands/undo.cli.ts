@@ -5,10 +5,10 @@ import type { UndoOptions } from './undo.js';
 export const undoCommand: CommandSpec<UndoOptions> = {
   name: 'undo',
   parent: null,
+  writes: { check: 'exit 2 when there is a journal to undo, 0 when there is none' },
   define: (command) =>
     command
       .description('revert the last add (or upgrade, scaffold) from its journal: database rolled back, files restored')
-      .option('-y, --yes', 'undo without asking')
       .option('--force', 'roll the database back even when users have registered passkeys (they are deleted)')
       .option('--skip-db', 'restore the files only')
       .option('--connection <string>', 'use this connection string instead of the app configuration')

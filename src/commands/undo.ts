@@ -13,25 +13,35 @@ import { readAddJournal, removeAddJournal } from '../apply/add-journal.js';
 import { removeStaleTemps } from '../apply/atomic.js';
 import { dropIfEmpty } from '../apply/db-apply.js';
 import { couldNotRestore, currentText, preflightWrites, restoreFiles } from '../apply/files.js';
-import { readProject, type ProjectFacts } from '../read/project/index.js';
+import { type ProjectFacts } from '../read/project/index.js';
 import { dbRollback } from './db-rollback.js';
 import { dbContextFor, openDatabase } from './db-context.js';
-import { confirmOrRefuse, relativeTo } from './plan-output.js';
+import type { DatabaseDoc } from './json.js';
+import { confirmOrRefuse, refuseDirtyWorktree, relativeTo } from './plan-output.js';
+import { readTarget, type TargetOptions } from './target.js';
 
-export interface UndoOptions {
-  project?: string;
+export interface UndoOptions extends TargetOptions {
   yes?: boolean;
+  dryRun?: boolean;
+  check?: boolean;
+  allowDirty?: boolean;
   force?: boolean;
   skipDb?: boolean;
-  connection?: string;
 }
 
 export async function undo(options: UndoOptions, out: Output): Promise<number> {
-  const facts = await readProject({ project: options.project, connection: options.connection });
+  const facts = await readTarget(options);
   const projectDir = facts.msbuild.dir;
   const rel = relativeTo(facts.located.root);
   const journal = readAddJournal(projectDir);
-  if (!journal) throw new UserError('nothing to undo: no journal (.passkey-migrate/add.json) in this project');
+  if (!journal) {
+    if (options.check) {
+      if (out.json) out.document({ command: 'undo', status: 'up-to-date', files: [], migrationId: null });
+      else out.line('nothing to undo: no journal (.passkey-migrate/add.json) in this project');
+      return ExitCode.ok;
+    }
+    throw new UserError('nothing to undo: no journal (.passkey-migrate/add.json) in this project', { code: 'nothing-to-undo' });
+  }
   const edited = journal.files.filter((f) => {
     const now = currentText(f.path);
     return now !== f.after && now !== f.before;
@@ -47,7 +57,16 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   const withDb = Boolean(journal.dbJournalDir) && !options.skipDb;
   // The database journal (.passkey-migrate/db) is ours; the count is of the app's files.
   const count = journal.files.filter((f) => !rel(f.path).split('/').includes('.passkey-migrate')).length;
+  const files = journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'delete' : 'restore', reason: `written by ${journal.command}` }));
   if (!out.json) out.line(`undo the ${journal.command} of ${journal.startedAt}: ${count} files${withDb ? ` and ${journal.migrationId ?? 'the migration'} in the database` : ''}`);
+  if (options.check || options.dryRun) {
+    if (out.json) out.document({ command: 'undo', status: 'pending', files, migrationId: journal.migrationId, database: withDb ? { target: null, status: 'pending', migrationId: journal.migrationId, productVersion: journal.productVersion, steps: [], problems: [] } : null });
+    else for (const f of files) out.line(`  ${f.action.padEnd(7)} ${f.path}`);
+    return options.check ? ExitCode.pending : ExitCode.ok;
+  }
+  // The journal's own files are the change being undone: any other uncommitted change is refused.
+  const ours = new Set([...journal.files.map((f) => f.path), ...(journal.sqliteCopy ? [journal.sqliteCopy.db, `${journal.sqliteCopy.db}-journal`] : [])]);
+  refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false, (file: string) => ours.has(file) || file.split(path.sep).includes('.passkey-migrate'));
   if (!(await confirmOrRefuse(options.yes, 'Undo?', out))) return ExitCode.ok;
 
   removeStaleTemps([path.join(projectDir, '.passkey-migrate'), ...journal.files.map((f) => path.dirname(f.path))]);
@@ -56,9 +75,13 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
     journal.files.filter((f) => f.before !== null && currentText(f.path) !== f.before).map((f) => ({ path: f.path, after: f.before! })),
     rel,
   );
+  let rolledBack: DatabaseDoc | null = null;
   if (withDb) {
-    const quiet = new Output({ json: true }, devNull(), devNull());
-    await dbRollback({ project: options.project, connection: options.connection, force: options.force }, quiet);
+    // The rollback's own document (its database part goes into ours).
+    let written = '';
+    const quiet = new Output({ json: true }, { write: (text: string) => ((written += text), true) } as unknown as NodeJS.WritableStream, devNull());
+    await dbRollback({ project: options.project, startupProject: options.startupProject, connection: options.connection, force: options.force }, quiet);
+    rolledBack = (JSON.parse(written) as { database: DatabaseDoc }).database;
     if (journal.createdTables.length) await dropEmptyTables(facts, options, journal.createdTables);
   }
   // A SQLite file gets its bytes back when its content is what it was (else git would see freed pages as a change).
@@ -73,7 +96,7 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   const failures = restoreFiles(journal.files, projectDir);
   if (failures.length) throw couldNotRestore(new Error('undo could not restore every file'), failures);
   removeAddJournal(projectDir);
-  if (out.json) out.document({ command: 'undo', status: 'undone', files: journal.files.map((f) => rel(f.path)), migrationId: journal.migrationId });
+  if (out.json) out.document({ command: 'undo', status: 'applied', files, migrationId: journal.migrationId, database: rolledBack });
   else out.line(`${out.style('ok', 'undone')}: ${count} files restored${withDb ? ', database rolled back' : ''}`);
   if (bytes) out.warn(bytes);
   return ExitCode.ok;

@@ -5,20 +5,21 @@
  */
 import { ExitCode } from '../core/errors.js';
 import type { Output } from '../core/output.js';
-import { changeAction, unifiedDiff } from '../plan/file-change.js';
+import { changeAction } from '../plan/file-change.js';
 import { StagedTree } from '../plan/tree.js';
 import { planUpgrade, type UpgradeOptions } from '../plan/upgrade-plan.js';
-import { readProject } from '../read/project/index.js';
-import { applyJournaled, fileList, relativeTo } from './plan-output.js';
+import { applyJournaled, confirmOrRefuse, diffsOf, fileList, planSummary, printDiffs, refuseDirtyWorktree, relativeTo } from './plan-output.js';
+import { readTarget, type TargetOptions } from './target.js';
 
-export interface UpgradeCommandOptions extends UpgradeOptions {
-  project?: string;
+export interface UpgradeCommandOptions extends UpgradeOptions, TargetOptions {
+  yes?: boolean;
   dryRun?: boolean;
   check?: boolean;
+  allowDirty?: boolean;
 }
 
 export async function upgrade(options: UpgradeCommandOptions, out: Output): Promise<number> {
-  const facts = await readProject({ project: options.project });
+  const facts = await readTarget(options);
   const tree = StagedTree.forProject(facts.fileStyle);
   const plan = await planUpgrade(facts, tree, options);
   const changes = tree.changes();
@@ -29,8 +30,13 @@ export async function upgrade(options: UpgradeCommandOptions, out: Output): Prom
       productVersion: plan.productVersion,
       keepExistingColumns: options.keepExistingColumns ?? false,
     });
+  const writing = !options.check && !options.dryRun && changes.length > 0;
   if (out.json) {
-    if (!options.check && !options.dryRun && changes.length) await write();
+    if (writing) {
+      refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false);
+      await confirmOrRefuse(options.yes, 'Apply these changes?', out);
+      await write();
+    }
     out.document({
       command: 'upgrade',
       status: changes.length === 0 ? 'up-to-date' : options.check || options.dryRun ? 'pending' : 'applied',
@@ -50,11 +56,18 @@ export async function upgrade(options: UpgradeCommandOptions, out: Output): Prom
   for (const c of changes) out.line(`  ${changeAction(c)} ${rel(c.path)}  ${out.style('dim', `(${c.reason})`)}`);
   for (const p of plan.packages) out.line(`  package ${p.id} ${p.from} -> ${p.to}  ${out.style('dim', `(${p.source})`)}`);
   for (const note of plan.notes) out.warn(note);
+  const summary = planSummary(changes, plan.packages.length);
   if (options.dryRun) {
-    for (const c of changes) out.line(await unifiedDiff(c, rel(c.path)));
+    await printDiffs(out, changes, rel);
+    out.line(summary);
     return ExitCode.ok;
   }
   if (options.check) return ExitCode.pending;
+  refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false);
+  if (!(await confirmOrRefuse(options.yes, 'Apply these changes?', out, { summary, diffs: () => diffsOf(out, changes, rel) }))) {
+    out.line('nothing changed');
+    return ExitCode.ok;
+  }
   await write();
   out.line(`${out.style('ok', 'done')}: ${changes.length} file${changes.length === 1 ? '' : 's'} written. Next: dotnet build, then passkey-migrate db update.`);
   return ExitCode.ok;

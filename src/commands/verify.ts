@@ -12,15 +12,15 @@ import { sql } from 'kysely';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { dialectFor } from '../db/registry.js';
-import { readProject, type ProjectFacts } from '../read/project/index.js';
+import { type ProjectFacts } from '../read/project/index.js';
 import { buildApp, startApp, stopStartedApps, type RunningApp } from '../verify/app-runner.js';
 import { findBrowser, openBrowser, type BrowserSession } from '../verify/browser.js';
 import { Flow, IDENTITY_PAGES, runPasskeyFlow, type AppProfile } from '../verify/flows.js';
 import { uiKind } from '../plan/ui/kinds.js';
 import { manageKindFor, uiKindFor } from '../plan/ui/index.js';
+import { readTarget, type TargetOptions } from './target.js';
 
-export interface VerifyOptions {
-  project?: string;
+export interface VerifyOptions extends TargetOptions {
   browser?: string;
   port?: number;
   build?: boolean;
@@ -76,7 +76,7 @@ function accountCheck(facts: ProjectFacts): ((email: string) => Promise<boolean>
 export async function verify(options: VerifyOptions, out: Output): Promise<number> {
   const registerFields = parseFields(options.registerField);
   const env: NodeJS.ProcessEnv = { ...process.env, ...(options.environment ? { ASPNETCORE_ENVIRONMENT: options.environment } : {}) };
-  const facts = await readProject({ project: options.project, launchProfile: options.launchProfile, env });
+  const facts = await readTarget(options, { launchProfile: options.launchProfile, env });
   const profile = await profileFor(facts);
   const executable = findBrowser(options.browser);
   // The app as `dotnet run` starts it: the shell's variables, the launch profile's on top, the chosen environment.
@@ -133,7 +133,15 @@ export async function verify(options: VerifyOptions, out: Output): Promise<numbe
     const results = await runPasskeyFlow(flow);
     const ok = results.every((r) => r.ok);
     if (out.json)
-      out.document({ command: 'verify', status: ok ? 'passed' : 'failed', url: app.url, environment: appEnv.ASPNETCORE_ENVIRONMENT, account: flow.options.email, steps: results });
+      out.document({
+        command: 'verify',
+        status: ok ? 'ok' : 'error',
+        ...(ok ? {} : { error: { message: `${results.filter((r) => !r.ok && !r.skipped).length} of ${results.length} steps failed`, code: 'verify-failed' } }),
+        url: app.url,
+        environment: appEnv.ASPNETCORE_ENVIRONMENT,
+        account: flow.options.email,
+        steps: results,
+      });
     else {
       const failed = results.filter((r) => !r.ok && !r.skipped).length;
       const skipped = results.filter((r) => r.skipped).length;

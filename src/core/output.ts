@@ -52,6 +52,11 @@ export class Output {
     return `${this.json ? 'json' : 'text'}:${this.colorEnabled ? 'color' : 'plain'}:${this.verbose ? 'verbose' : ''}`;
   }
 
+  /** Whether this run colours its output (prompts follow it too). */
+  get colored(): boolean {
+    return this.colorEnabled;
+  }
+
   /** chalk is loaded once, and only when colour is on. */
   async init(): Promise<void> {
     if (this.colorEnabled && !this.chalkInstance) {
@@ -60,7 +65,7 @@ export class Output {
     }
   }
 
-  style(kind: 'ok' | 'warn' | 'error' | 'dim' | 'bold' | 'heading', text: string): string {
+  style(kind: 'ok' | 'warn' | 'error' | 'dim' | 'bold' | 'heading' | 'hunk', text: string): string {
     const c = this.chalkInstance;
     if (!c) return text;
     switch (kind) {
@@ -76,6 +81,8 @@ export class Output {
         return c.bold(text);
       case 'heading':
         return c.bold.cyan(text);
+      case 'hunk':
+        return c.cyan(text);
     }
   }
 
@@ -133,6 +140,17 @@ export class Output {
       done('failed');
       throw error;
     }
+  }
+
+  /** A unified diff, its added lines green, removed red, hunk headers cyan (when colour is on). */
+  diff(text: string): string {
+    if (!this.chalkInstance) return text;
+    return text
+      .split('\n')
+      .map((l) =>
+        l.startsWith('+++') || l.startsWith('---') ? this.style('bold', l) : l.startsWith('+') ? this.style('ok', l) : l.startsWith('-') ? this.style('error', l) : l.startsWith('@@') ? this.style('hunk', l) : l,
+      )
+      .join('\n');
   }
 
   document(value: unknown): void {

@@ -1,18 +1,7 @@
 /** Templates are files under templates/; `{{Name}}` placeholders are the only thing filled in. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The package root: the nearest folder above this module with templates/ and package.json (src/, dist/ or dist/chunks/). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(path.join(dir, 'templates')) && existsSync(path.join(dir, 'package.json')))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('passkey-migrate: templates/ not found next to the package');
-    dir = parent;
-  }
-  return dir;
-}
+import { packageRoot } from './package-root.js';
 
 const root = packageRoot();
 const cache = new Map<string, string>();

@@ -100,7 +100,7 @@ describe.each(['FreshPages', 'FreshMvc'])('a fresh `dotnet new` %s app saved as 
       await dotnet(['new', name === 'FreshPages' ? 'webapp' : 'mvc', '--auth', 'Individual', '-o', dir, '-n', name, '--no-restore'], work);
       const converted = toBomCrlf(dir);
       const before = Object.fromEntries(converted.map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
-      const result = await runCli(['upgrade', '--project', dir]);
+      const result = await runCli(['upgrade', '--yes', '--project', dir]);
       expect(result.code, result.stderr).toBe(0);
       const edited = converted.filter((f) => readFileSync(path.join(dir, f), 'utf8') !== before[f]);
       expect(edited.length).toBeGreaterThanOrEqual(2); // Program.cs and the model snapshot (the template is on net10.0 already)

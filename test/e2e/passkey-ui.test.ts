@@ -117,7 +117,7 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       const result = await runCli(['verify', '--project', app.dir, '--no-build', '--json'], { env: app.env });
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout);
-      expect(report.status).toBe('passed');
+      expect(report.status).toBe('ok');
       expect(report.steps.map((s: { ok: boolean }) => s.ok)).toEqual(Array(11).fill(true));
       const human = await runCli(['verify', '--project', app.dir, '--no-build'], { env: app.env });
       expect(human.code, human.stderr).toBe(0);

@@ -35,13 +35,13 @@ describe.each(cases)('$fixture', ({ fixture, migrations, sqlite }) => {
   it('builds, satisfies EF, equals EF’s own migration, and a re-run changes nothing', async () => {
     const dir = copyFixture(fixture);
     scratch.push(dir);
-    const first = await runCli(['upgrade', '--project', dir]);
+    const first = await runCli(['upgrade', '--yes', '--project', dir]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/done: 5 files written/);
 
     // Re-running changes nothing: same bytes, same mtimes.
     const digest = treeDigest(dir);
-    const again = await runCli(['upgrade', '--project', dir]);
+    const again = await runCli(['upgrade', '--yes', '--project', dir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^up to date: /);
     expect(treeDigest(dir)).toBe(digest);
@@ -90,7 +90,7 @@ describe('what upgrade refuses', () => {
     const dir = copyFixture('multi-mysql');
     scratch.push(dir);
     const before = treeDigest(dir);
-    const result = await runCli(['upgrade', '--project', dir]);
+    const result = await runCli(['upgrade', '--yes', '--project', dir]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/Pomelo\.EntityFrameworkCore\.MySql has no 10\.0\.x version on/);
@@ -103,7 +103,7 @@ describe('edits keep the user’s formatting', () => {
     const dir = copyFixture('mvc-startup');
     scratch.push(dir);
     const before = readFileSync(path.join(dir, 'Startup.cs'), 'utf8');
-    expect((await runCli(['upgrade', '--project', dir, '--offline'])).code).toBe(0);
+    expect((await runCli(['upgrade', '--yes', '--project', dir, '--offline'])).code).toBe(0);
     const after = readFileSync(path.join(dir, 'Startup.cs'), 'utf8');
     const added = after.split('\n').filter((l) => !before.split('\n').includes(l));
     expect(added).toEqual(['                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;']);
@@ -117,7 +117,7 @@ describe.each(['webapp', 'mvc'])('a fresh `dotnet new %s --auth Individual` app'
     scratch.push(work);
     await dotnet(['new', template, '--auth', 'Individual', '-o', 'App', '--no-restore'], work);
     const dir = path.join(work, 'App');
-    const result = await runCli(['upgrade', '--project', dir]);
+    const result = await runCli(['upgrade', '--yes', '--project', dir]);
     expect(result.code, result.stderr).toBe(0);
     await dotnet(['build', '-nologo'], dir);
     const pending = await dotnetEf(['migrations', 'has-pending-model-changes', '--no-build'], dir);
@@ -145,7 +145,7 @@ describe('--keep-existing-columns', () => {
   it('configures the DbContext so that EF agrees with a database that kept its columns', async () => {
     const dir = copyFixture('guid-postgres');
     scratch.push(dir);
-    const result = await runCli(['upgrade', '--keep-existing-columns', '--project', dir]);
+    const result = await runCli(['upgrade', '--yes', '--keep-existing-columns', '--project', dir]);
     expect(result.code, result.stderr).toBe(0);
     const context = readFileSync(path.join(dir, 'Data', 'CrmDbContext.cs'), 'utf8');
     expect(context).toContain('builder.Entity<ApplicationUser>().Property(u => u.PhoneNumber).Metadata.SetMaxLength(null);');
@@ -162,7 +162,7 @@ describe('an app without EF migrations (EnsureCreated)', () => {
     const dir = copyFixture('webapp-sqlite');
     scratch.push(dir);
     rmSync(path.join(dir, 'Data', 'Migrations'), { recursive: true, force: true });
-    const result = await runCli(['upgrade', '--project', dir, '--offline']);
+    const result = await runCli(['upgrade', '--yes', '--project', dir, '--offline']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/the app has no EF Core migrations \(it may call EnsureCreated\): no migration files are written/);
     expect(result.stdout).toContain('update Program.cs');
@@ -181,7 +181,7 @@ describe('a package the app pins below what the .NET 10 packages need', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const raised = /Azure\.Identity 1\.11\.4 -> (\d+\.\d+\.\d+)\s+\(needed by Microsoft\.EntityFrameworkCore\.SqlServer \(NuGet NU1605\)\)/.exec(dry.stdout);
     expect(raised, dry.stdout).not.toBeNull();
-    const result = await runCli(['upgrade', '--project', dir]);
+    const result = await runCli(['upgrade', '--yes', '--project', dir]);
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(csproj, 'utf8')).toContain(`<PackageReference Include="Azure.Identity" Version="${raised![1]}" />`);
     const build = await dotnet(['build', '-nologo', '-clp:NoSummary'], dir);

@@ -35,7 +35,7 @@ it('upgrade --dry-run --keep-existing-columns with the DbContext in Program.cs k
   expect(treeDigest(dir)).toBe(before);
 
   // And written: the file has both.
-  const applied = await runCli(['upgrade', '--keep-existing-columns', '--offline', '--project', dir]);
+  const applied = await runCli(['upgrade', '--yes', '--keep-existing-columns', '--offline', '--project', dir]);
   expect(applied.code, applied.stderr).toBe(0);
   const text = readFileSync(path.join(dir, 'Program.cs'), 'utf8');
   expect(text).toMatch(/SchemaVersion = IdentitySchemaVersions\.Version3/);

@@ -2,11 +2,17 @@
  * The C# parser: tree-sitter's C# grammar compiled to WebAssembly (web-tree-sitter). Loaded on first use only,
  * so commands that never read C# pay nothing for it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { packageRoot } from '../../core/package-root.js';
 import type { Language as LanguageType, Node, Parser as ParserType, Query as QueryType, Tree } from 'web-tree-sitter';
 
-const requireHere = createRequire(import.meta.url);
+/** The grammar's .wasm: copied into dist/ by the build (the package ships no native grammar), else the dev dependency. */
+function grammarFile(): string {
+  const shipped = path.join(packageRoot(), 'dist', 'grammars', 'tree-sitter-c_sharp.wasm');
+  return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm');
+}
 let parserPromise: Promise<ParserType> | undefined;
 let language: LanguageType | undefined;
 let QueryClass: typeof QueryType | undefined;
@@ -23,7 +29,7 @@ async function parser(): Promise<ParserType> {
   parserPromise ??= (async () => {
     const { Parser, Language, Query } = await import('web-tree-sitter');
     await Parser.init();
-    language = await Language.load(readFileSync(requireHere.resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm')));
+    language = await Language.load(readFileSync(grammarFile()));
     QueryClass = Query;
     const instance = new Parser();
     instance.setLanguage(language);

@@ -5,6 +5,7 @@ import { registerSecret } from '../../../core/redact.js';
 import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../../dialect.js';
 import { createIndexSql, createTableSql, historyDeleteSql, historyInsertSql, type Quoting } from '../../sql-common.js';
 import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../../sql-common.js';
+import { loadDriver } from '../../driver.js';
 
 const q: Quoting = {
   ident: (name) => `\`${name.replace(/`/g, '``')}\``,
@@ -38,7 +39,7 @@ export const mysqlDialect: Dialect = {
   },
   async open(connectionString, _baseDir, options) {
     const s = await settings(connectionString);
-    const mysql = await import('mysql2');
+    const mysql = await loadDriver('mysql2', 'MySQL/MariaDB', () => import('mysql2'));
     const { Kysely, MysqlDialect } = await import('kysely');
     const config = {
       host: s.host,

@@ -5,6 +5,7 @@ import { registerSecret } from '../../../core/redact.js';
 import { connectFailure, lengthOf, parseConnectionString, pick, serverDisplay, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../../dialect.js';
 import { ansiQuoting, createIndexSql, createTableSql, historyDeleteSql, historyInsertSql } from '../../sql-common.js';
 import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../../sql-common.js';
+import { loadDriver } from '../../driver.js';
 
 const q = ansiQuoting(true);
 
@@ -80,7 +81,7 @@ export const postgresDialect: Dialect = {
   },
   async open(connectionString, _baseDir, options) {
     const s = await settings(connectionString);
-    const { default: pg } = await import('pg');
+    const { default: pg } = await loadDriver('pg', 'PostgreSQL', () => import('pg'));
     const { Kysely, PostgresDialect } = await import('kysely');
     const config = {
       host: s.host,

@@ -2,26 +2,11 @@ import { sqliteTypes } from './types.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { UserError } from '../../../core/errors.js';
+import { isUserError, UserError } from '../../../core/errors.js';
+import { openSqliteFile } from './driver.js';
 import { lengthOf, parseConnectionString, pick, type ColumnInfo, type Dialect, type TableRef, type TableShape } from '../../dialect.js';
 import { ansiQuoting, createIndexSql, historyDeleteSql, historyInsertSql, sleep } from '../../sql-common.js';
 import { dropTableSql, perOperation, reversed, tooLongRows, transactionScript } from '../../sql-common.js';
-
-/**
- * Handles and statements stay referenced until the process ends: on Node 24, better-sqlite3 12 aborts the process
- * ("Assertion failed: (env) != nullptr" in ~Statement) when the garbage collector destroys one of them mid-run.
- */
-const openedHandles: unknown[] = [];
-function keepAlive<T extends { prepare: (source: string) => unknown }>(database: T): T {
-  openedHandles.push(database);
-  const prepare = database.prepare.bind(database);
-  database.prepare = ((source: string) => {
-    const statement = prepare(source);
-    openedHandles.push(statement);
-    return statement;
-  }) as T['prepare'];
-  return database;
-}
 
 const q = ansiQuoting();
 const LOCK_TABLE = '__EFMigrationsLock';
@@ -72,14 +57,14 @@ export const sqliteDialect: Dialect = {
         }
       }
     }
-    const { default: Database } = await import('better-sqlite3');
     const { Kysely, SqliteDialect } = await import('kysely');
-    let database;
+    const database = await openSqliteFile(file, { readonly: options.readOnly ?? false, timeout: options.lockTimeoutMs ?? options.connectTimeoutMs }).catch((error: unknown) => {
+      throw isUserError(error) ? error : new UserError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
+    });
     try {
-      database = keepAlive(new Database(file, { readonly: options.readOnly ?? false, fileMustExist: true, timeout: options.lockTimeoutMs ?? options.connectTimeoutMs }));
-      (database.prepare('pragma schema_version') as { get(): unknown }).get(); // fails here, not later, on a file that is not a database
+      database.prepare('pragma schema_version').get(); // fails here, not later, on a file that is not a database
     } catch (error) {
-      database?.close();
+      database.close();
       throw new UserError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
     }
     return new Kysely<any>({ dialect: new SqliteDialect({ database }) });

@@ -5,6 +5,7 @@ import { registerSecret } from '../../../core/redact.js';
 import { connectFailure, parseConnectionString, pick, type ColumnInfo, type Dialect, type OperationStatements, type TableRef, type TableShape } from '../../dialect.js';
 import type { Operation } from '../../../model/schema.js';
 import { createIndexSql, createTableSql, downOrder, dropTableSql, historyDeleteSql, historyInsertSql, tooLongRows, transactionScript, type Quoting } from '../../sql-common.js';
+import { loadDriver } from '../../driver.js';
 
 const q: Quoting = {
   ident: (name) => `[${name.replace(/]/g, ']]')}]`,
@@ -94,7 +95,7 @@ export const sqlServerDialect: Dialect = {
         hint: 'pass --connection with "User Id=...;Password=..." for a SQL login',
       });
     }
-    const tedious = await import('tedious');
+    const tedious = await loadDriver('tedious', 'SQL Server', () => import('tedious'));
     const { default: tarn } = await import('tarn');
     const { Kysely, MssqlDialect } = await import('kysely');
     const config: import('tedious').ConnectionConfiguration = {
