@@ -106,7 +106,12 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
     if (!out.json) await showPlan(out, plan, db, rel, false);
     refuseDirtyWorktree(facts.located.root, options.allowDirty ?? false);
     const changes = await settleConflicts(plan.changes, options.onConflict, out, rel);
-    if (!(await confirmOrRefuse(options.yes, 'Apply these changes?', out, { summary: planSummary(changes, plan.packages.length, db?.status === 'pending' ? db.steps.length : 0), diffs: () => diffsOf(out, changes, rel) }))) {
+    if (
+      !(await confirmOrRefuse(options.yes, 'Apply these changes?', out, {
+        summary: planSummary(changes, plan.packages.length, db?.status === 'pending' ? db.steps.length : 0),
+        diffs: () => diffsOf(out, changes, rel),
+      }))
+    ) {
       out.line('nothing changed');
       return ExitCode.ok;
     }
@@ -138,7 +143,11 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
       command: 'add',
       status: 'applied',
       migrationId: journal.migrationId,
-      files: journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'create' : 'update', reason: reasons.get(f.path) ?? (plan ? 'written by add' : `finishing the interrupted ${journal.command}`) })),
+      files: journal.files.map((f) => ({
+        path: rel(f.path),
+        action: f.before === null ? 'create' : 'update',
+        reason: reasons.get(f.path) ?? (plan ? 'written by add' : `finishing the interrupted ${journal.command}`),
+      })),
       packages: plan?.packages ?? [],
       database: result ? databaseDoc(result.plan, dbTarget, result.status) : null,
       notes: plan?.notes ?? [],

@@ -74,7 +74,9 @@ export async function dbRollback(options: DbRollbackOptions, out: Output): Promi
       if (out.json) out.document({ command: 'db rollback', status: before ? 'pending' : 'up-to-date', database: dbDoc(before, before ? 'pending' : 'up-to-date') });
       else if (!before) out.line(`nothing to roll back: ${target.display} has no AddPasskeySupport`);
       else {
-        out.line(`${out.style('warn', 'would roll back')} ${before.id ?? 'AddPasskeySupport'} on ${target.display}${before.passkeys ? ` (deleting ${before.passkeys} passkeys: needs --force)` : ''}:`);
+        out.line(
+          `${out.style('warn', 'would roll back')} ${before.id ?? 'AddPasskeySupport'} on ${target.display}${before.passkeys ? ` (deleting ${before.passkeys} passkeys: needs --force)` : ''}:`,
+        );
         for (const step of before.steps) {
           out.line(`  - ${step.description}`);
           if (options.dryRun) for (const statement of step.sql) out.line(out.style('dim', `    ${statement.replace(/\n/g, '\n    ')}`));

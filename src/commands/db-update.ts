@@ -16,7 +16,8 @@ export interface DbUpdateOptions extends DbCommandOptions {
 
 export async function dbUpdate(options: DbUpdateOptions, out: Output): Promise<number> {
   if (options.idempotent && !options.script) throw new UserError('--idempotent goes with --script', { hint: 'passkey-migrate db update --script --idempotent' });
-  if (options.script && (options.check || options.dryRun)) throw new UserError(`--script does not connect, so it cannot go with ${options.check ? '--check' : '--dry-run'}`, { code: 'usage' });
+  if (options.script && (options.check || options.dryRun))
+    throw new UserError(`--script does not connect, so it cannot go with ${options.check ? '--check' : '--dry-run'}`, { code: 'usage' });
   const ctx = await loadDbContext(options);
   const inputs = { facts: ctx.facts, provider: ctx.provider, keepExistingColumns: options.keepExistingColumns ?? false };
 
@@ -55,7 +56,8 @@ function migrationOf(plan: DbPlan) {
 function report(out: Output, plan: DbPlan, target: string, status: 'applied' | 'up-to-date' | 'pending', sql = false): void {
   if (out.json) {
     const database = databaseDoc(plan, target, plan.status === 'blocked' ? 'blocked' : status);
-    if (plan.status === 'blocked') out.document({ ...errorDoc('db update', { message: `the database cannot be migrated as it is: ${plan.blockers.join('; ')}`, code: 'blocked' }), database });
+    if (plan.status === 'blocked')
+      out.document({ ...errorDoc('db update', { message: `the database cannot be migrated as it is: ${plan.blockers.join('; ')}`, code: 'blocked' }), database });
     else out.document({ command: 'db update', status, database });
     return;
   }

@@ -60,7 +60,14 @@ export async function undo(options: UndoOptions, out: Output): Promise<number> {
   const files = journal.files.map((f) => ({ path: rel(f.path), action: f.before === null ? 'delete' : 'restore', reason: `written by ${journal.command}` }));
   if (!out.json) out.line(`undo the ${journal.command} of ${journal.startedAt}: ${count} files${withDb ? ` and ${journal.migrationId ?? 'the migration'} in the database` : ''}`);
   if (options.check || options.dryRun) {
-    if (out.json) out.document({ command: 'undo', status: 'pending', files, migrationId: journal.migrationId, database: withDb ? { target: null, status: 'pending', migrationId: journal.migrationId, productVersion: journal.productVersion, steps: [], problems: [] } : null });
+    if (out.json)
+      out.document({
+        command: 'undo',
+        status: 'pending',
+        files,
+        migrationId: journal.migrationId,
+        database: withDb ? { target: null, status: 'pending', migrationId: journal.migrationId, productVersion: journal.productVersion, steps: [], problems: [] } : null,
+      });
     else for (const f of files) out.line(`  ${f.action.padEnd(7)} ${f.path}`);
     return options.check ? ExitCode.pending : ExitCode.ok;
   }

@@ -148,7 +148,15 @@ export class Output {
     return text
       .split('\n')
       .map((l) =>
-        l.startsWith('+++') || l.startsWith('---') ? this.style('bold', l) : l.startsWith('+') ? this.style('ok', l) : l.startsWith('-') ? this.style('error', l) : l.startsWith('@@') ? this.style('hunk', l) : l,
+        l.startsWith('+++') || l.startsWith('---')
+          ? this.style('bold', l)
+          : l.startsWith('+')
+            ? this.style('ok', l)
+            : l.startsWith('-')
+              ? this.style('error', l)
+              : l.startsWith('@@')
+                ? this.style('hunk', l)
+                : l,
       )
       .join('\n');
   }

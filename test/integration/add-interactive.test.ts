@@ -86,3 +86,53 @@ it('Ctrl-C at the question: "cancelled: nothing changed", exit 130, nothing writ
   expect(readFileSync(done, 'utf8').trim()).toBe('130');
   expect(treeDigest(m.dir)).toBe(digest);
 });
+
+const SGR = /\x1b\[[0-9;]*m/;
+const screenWithEscapes = () => tmux('capture-pane', '-p', '-e', '-S', '-2000', '-t', session);
+
+it('the summary comes again right before the question; d shows the coloured diffs through the pager and asks again', async () => {
+  const m = await materialize('webapp-sqlite');
+  made.push(m);
+  const digest = treeDigest(m.dir);
+  const done = path.join(m.dir, '..', `${path.basename(m.dir)}-exit-d`);
+  start('diff', `env -u CI -u NO_COLOR -u FORCE_COLOR PAGER=less LESS=R ${process.execPath} ${binPath} add --project ${m.dir}; echo $? > ${done}; sleep 600`);
+  let text = await waitFor(/Apply these changes\?/);
+  expect(text).toMatch(/plan: \d+ files \(\d+ created, \d+ updated\), \d+ packages, 3 SQL steps\s*\n.*Apply these changes\?/);
+  // colour on (a terminal, no NO_COLOR): the question is coloured too
+  expect(screenWithEscapes()).toMatch(/\x1b\[\d+m\?.*Apply these changes\?/);
+  tmux('send-keys', '-t', session, 'd', 'Enter');
+  // less shows the first screen of the diffs, coloured (+ green, - red, @@ cyan); q leaves it.
+  text = await waitFor(/^(\+\+\+|---|@@) /m);
+  const coloured = screenWithEscapes();
+  expect(coloured).toMatch(/\x1b\[3[26]m[@+]/);
+  tmux('send-keys', '-t', session, 'q');
+  text = await waitFor(/Apply these changes\?[\s\S]*Apply these changes\?/);
+  tmux('send-keys', '-t', session, 'n', 'Enter');
+  await waitFor(/nothing changed/);
+  for (let i = 0; i < 50 && !existsSync(done); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(readFileSync(done, 'utf8').trim()).toBe('0');
+  expect(treeDigest(m.dir)).toBe(digest);
+});
+
+for (const [name, env] of [
+  ['NO_COLOR=1', 'NO_COLOR=1'],
+  ['TERM=dumb', 'TERM=dumb'],
+  ['FORCE_COLOR=0', 'FORCE_COLOR=0'],
+] as const) {
+  it(`${name}: no colour anywhere, the prompt included`, async () => {
+    const m = await materialize('webapp-sqlite');
+    made.push(m);
+    start(`plain-${name.replace(/\W/g, '')}`, `env -u CI -u NO_COLOR -u FORCE_COLOR ${env} PAGER=cat ${process.execPath} ${binPath} add --project ${m.dir}; sleep 600`);
+    await waitFor(/Apply these changes\?/);
+    tmux('send-keys', '-t', session, 'd', 'Enter');
+    const before = screenWithEscapes();
+    expect(before).not.toMatch(SGR);
+    await waitFor(/\+\+\+ b\/[\s\S]*Apply these changes\?/);
+    // the screen now: the end of the diffs, the summary and the question again
+    const text = tmux('capture-pane', '-p', '-e', '-t', session);
+    expect(text).toMatch(/Apply these changes\? \(Ynd/);
+    expect(text).not.toMatch(SGR);
+    tmux('send-keys', '-t', session, 'C-c');
+    await waitFor(/cancelled: nothing changed/);
+  });
+}

@@ -142,7 +142,9 @@ describe('-p, -s and --context', () => {
   it('--context must be the DbContext Identity uses; -s with -p checks that -p holds it', async () => {
     const wrong = await runCli(['detect', '--skip-db', '--json', '--context', 'OtherDbContext', '--project', app.dir]);
     expect(wrong.code).toBe(1);
-    expect(oneDocument(wrong.stdout)).toMatchObject({ error: { message: expect.stringMatching(/--context OtherDbContext does not match the DbContext Identity uses \(.*ApplicationDbContext\)/) } });
+    expect(oneDocument(wrong.stdout)).toMatchObject({
+      error: { message: expect.stringMatching(/--context OtherDbContext does not match the DbContext Identity uses \(.*ApplicationDbContext\)/) },
+    });
     expect((await runCli(['detect', '--skip-db', '--context', 'ApplicationDbContext', '--project', app.dir])).code).toBe(0);
     // The app is its own DbContext project: -s and -p both naming it agree.
     expect((await runCli(['detect', '--skip-db', '-s', app.dir, '-p', app.dir])).code).toBe(0);

@@ -8,11 +8,16 @@ import path from 'node:path';
 import { packageRoot } from '../../core/package-root.js';
 import type { Language as LanguageType, Node, Parser as ParserType, Query as QueryType, Tree } from 'web-tree-sitter';
 
-/** The grammar's .wasm: copied into dist/ by the build (the package ships no native grammar), else the dev dependency. */
-function grammarFile(): string {
-  const shipped = path.join(packageRoot(), 'dist', 'grammars', 'tree-sitter-c_sharp.wasm');
-  return existsSync(shipped) ? shipped : createRequire(import.meta.url).resolve('tree-sitter-c-sharp/tree-sitter-c_sharp.wasm');
+/**
+ * The .wasm files: copied into dist/grammars by the build (the package ships them instead of depending on
+ * tree-sitter-c-sharp and web-tree-sitter), else (running from src/) the dev dependencies'.
+ */
+function wasmFile(name: 'tree-sitter-c_sharp.wasm' | 'tree-sitter.wasm'): string {
+  const shipped = path.join(packageRoot(), 'dist', 'grammars', name);
+  if (existsSync(shipped)) return shipped;
+  return createRequire(import.meta.url).resolve(name === 'tree-sitter.wasm' ? 'web-tree-sitter/tree-sitter.wasm' : 'tree-sitter-c-sharp/tree-sitter-c_sharp.wasm');
 }
+
 let parserPromise: Promise<ParserType> | undefined;
 let language: LanguageType | undefined;
 let QueryClass: typeof QueryType | undefined;
@@ -28,8 +33,8 @@ export interface CSharpFile {
 async function parser(): Promise<ParserType> {
   parserPromise ??= (async () => {
     const { Parser, Language, Query } = await import('web-tree-sitter');
-    await Parser.init();
-    language = await Language.load(readFileSync(grammarFile()));
+    await Parser.init({ locateFile: () => wasmFile('tree-sitter.wasm') });
+    language = await Language.load(readFileSync(wasmFile('tree-sitter-c_sharp.wasm')));
     QueryClass = Query;
     const instance = new Parser();
     instance.setLanguage(language);

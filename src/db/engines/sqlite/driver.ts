@@ -44,7 +44,16 @@ interface NodeSqlite {
 }
 
 /** SQLite's primary result codes, by number (node:sqlite reports the number, better-sqlite3 the name). */
-const CODES: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 8: 'SQLITE_READONLY', 10: 'SQLITE_IOERR', 11: 'SQLITE_CORRUPT', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN', 26: 'SQLITE_NOTADB' };
+const CODES: Record<number, string> = {
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  8: 'SQLITE_READONLY',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  26: 'SQLITE_NOTADB',
+};
 
 function translated<T>(fn: () => T): T {
   try {
@@ -113,7 +122,11 @@ async function fromBetterSqlite(file: string, options: OpenOptions): Promise<Sql
   const { default: Database } = await loadDriver('better-sqlite3', engine, () => import('better-sqlite3'));
   let db: import('better-sqlite3').Database;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true, ...(options.timeout === undefined ? {} : { timeout: Math.max(0, Math.round(options.timeout)) }) });
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: true,
+      ...(options.timeout === undefined ? {} : { timeout: Math.max(0, Math.round(options.timeout)) }),
+    });
   } catch (error) {
     throw brokenNative(error, 'better-sqlite3', engine) ?? error;
   }
