@@ -145,7 +145,7 @@ describe('package sources on a check', () => {
     const source = await packageSource(true);
     try {
       useOnlySource(m.dir, source.url);
-      const env = { PASSKEY_MIGRATE_CACHE: freshCache(), PASSKEY_MIGRATE_NUGET_TIMEOUT: '300' };
+      const env = { PASSKEY_MIGRATE_CACHE: freshCache(), PASSKEY_MIGRATE_NUGET_TIMEOUT: '2000' }; // long enough for the request to reach the source on a loaded machine
       const check = await runCli(['add', '--check', '--verbose', '--project', m.dir], { env });
       expect(check.code, check.stderr).toBe(2);
       expect(check.stderr).toContain('no NuGet source answered');

@@ -36,7 +36,7 @@ const conflicting: { args: string[]; message: RegExp }[] = [
   { args: ['add', '--skip-ui', '--ui', 'mvc'], message: /option '--ui <kind>' cannot be used with option '--skip-ui'/ },
   { args: ['scaffold', '--pages', '--check', '--yes'], message: /option '-y, --yes' cannot be used with option '--check'/ },
   { args: ['upgrade', '--check', '--dry-run'], message: /option '--dry-run' cannot be used with option '--check'/ },
-  { args: ['db', 'update', '--script', '--check'], message: /option '--check' cannot be used with option '--script'/ },
+  { args: ['db', 'update', '--script', '--check'], message: /--script does not connect, so it cannot go with --check/ },
   { args: ['db', 'update', '--idempotent'], message: /--idempotent goes with --script/ },
 ];
 
