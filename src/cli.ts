@@ -63,6 +63,8 @@ Environment:
   PASSKEY_MIGRATE_NO_CHECK_CACHE   1: add --check always checks in full
   PASSKEY_MIGRATE_NUGET_TTL        seconds a NuGet answer is reused (default 3600)
   PASSKEY_MIGRATE_NUGET_TIMEOUT    ms a NuGet source may take (default 5000)
+  PASSKEY_MIGRATE_SQLITE_DRIVER    better-sqlite3: use it even where Node has node:sqlite
+  PAGER                            what shows long diffs at a question (default less)
   NO_COLOR, FORCE_COLOR=0, TERM=dumb   no colour`,
     );
 

@@ -8,7 +8,7 @@ import { removeStaleTemps } from '../apply/atomic.js';
 import { refuseChangedSincePlanning } from '../apply/files.js';
 import { applyProject } from '../apply/project-apply.js';
 import type { ProjectFacts } from '../read/project/index.js';
-import { choose, confirmInTerminal, type Review } from './prompt.js';
+import { choose, confirmInTerminal, page, type Review } from './prompt.js';
 
 export type ConflictChoice = 'skip' | 'overwrite' | 'keep-both';
 
@@ -51,7 +51,8 @@ export async function settleConflicts(changes: FileChange[], choice: string | un
   } else if (interactive() && !out.json) {
     for (const c of conflicts) {
       out.line(out.style('warn', `${rel(c.path)} exists and differs from what passkey-migrate writes:`));
-      out.line(out.diff(await unifiedDiff(c, rel(c.path))));
+      // A long diff goes through the pager, so the question stays on the screen.
+      page(out.diff(await unifiedDiff(c, rel(c.path))));
       const answer = await choose<ConflictChoice>(out, `${rel(c.path)}:`, [
         { name: 'skip (keep my file)', value: 'skip', disabled: cannotKeep(c) ?? false },
         { name: 'overwrite (use the new file)', value: 'overwrite' },

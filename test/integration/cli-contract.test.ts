@@ -5,7 +5,8 @@
  * --yes never prompts, even with a terminal on stdin (run under a pseudo-terminal).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +152,37 @@ describe('-p, -s and --context', () => {
     const elsewhere = await runCli(['detect', '--skip-db', '-s', app.dir, '-p', path.join(repoRoot, 'fixtures', 'mvc-startup')]);
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toMatch(/--project .*mvc-startup is not the project that holds ApplicationDbContext/);
+  });
+});
+
+/** Every file's path and bytes (not times): what a restore must give back. */
+function contents(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else hash.update(`${path.relative(dir, p)}\0`).update(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+describe('upgrade is journaled', () => {
+  it('undo reverts an upgrade byte for byte', async () => {
+    const m = await materialize('webapp-sqlite');
+    try {
+      const before = contents(m.dir);
+      const upgraded = await runCli(['upgrade', '--yes', '--offline', '--project', m.dir]);
+      expect(upgraded.code, upgraded.stderr).toBe(0);
+      expect(contents(m.dir)).not.toBe(before);
+      const undone = await runCli(['undo', '--yes', '--project', m.dir]);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(contents(m.dir)).toBe(before);
+    } finally {
+      await m.cleanup();
+    }
   });
 });
 
