@@ -128,9 +128,11 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
     const newest = newestOfMajor(lookup.versions, 10);
     if (newest) {
       versionFor.set(id, { version: newest, source: lookup.answered.join(', ') });
+    } else if (/^pomelo\.entityframeworkcore\.mysql$/i.test(ref.id)) {
+      throw pomeloHasNoEf10(ref.id, lookup.answered, lookup.versions);
     } else if (lookup.answered.length > 0) {
       throw new UserError(`${ref.id} has no 10.0.x version on ${lookup.answered.join(', ')} (the project's NuGet sources); .NET 10's Identity needs one`, {
-        hint: /pomelo/i.test(ref.id) ? 'wait for Pomelo.EntityFrameworkCore.MySql 10, or add a source that has it' : 'add a NuGet source that has it, or pin with --aspnet-version',
+        hint: 'add a NuGet source that has it, or pin with --aspnet-version',
       });
     } else {
       const builtin = MICROSOFT.test(ref.id) ? BUILTIN_EF_VERSION : BUILTIN_VERSIONS[id];
@@ -293,4 +295,21 @@ async function stageGlobalJson(tree: StagedTree, file: string, rollForward: stri
 
 function lineOf(setting: PropertySetting): number {
   return loadMsbuildFile(setting.file).text.slice(0, setting.element.start).split('\n').length;
+}
+
+/**
+ * MySQL/MariaDB through Pomelo: no EF Core 10 release exists, and Pomelo 9 does not run on EF Core 10. What we
+ * tried and found is in docs/mysql.md (Oracle's MySql.EntityFrameworkCore 10.0.12 cannot map Identity's JSON
+ * passkey data; mapped as columns it works); the refusal says what the user can do today.
+ */
+function pomeloHasNoEf10(id: string, answered: string[], versions: string[]): UserError {
+  const where = answered.length
+    ? `on ${answered.join(', ')} (the project's NuGet sources${versions.length ? `: ${versions.slice(-3).join(', ')}` : ''})`
+    : '(no NuGet source was asked or answered)';
+  return new UserError(`${id} has no EF Core 10 release ${where}, and Identity's passkeys (schema Version3) need EF Core 10; Pomelo 9 does not run on it`, {
+    code: 'mysql-provider',
+    hint:
+      "follow PomeloFoundation/Pomelo.EntityFrameworkCore.MySql#2007 for its release; Oracle's MySql.EntityFrameworkCore 10.0.12 runs on EF Core 10 but cannot map " +
+      "Identity's JSON passkey data as it is (dotnet/aspnetcore#64939): docs/mysql.md has the model configuration we proved on MariaDB (register, rename, delete) and the trade-offs of switching",
+  });
 }

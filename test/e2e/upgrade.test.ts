@@ -93,8 +93,22 @@ describe('what upgrade refuses', () => {
     const result = await runCli(['upgrade', '--yes', '--project', dir]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/Pomelo\.EntityFrameworkCore\.MySql has no 10\.0\.x version on/);
+    expect(result.stderr).toMatch(
+      /^error: Pomelo\.EntityFrameworkCore\.MySql has no EF Core 10 release on .+\(the project's NuGet sources: .*9\.0\.0\), and Identity's passkeys \(schema Version3\) need EF Core 10; Pomelo 9 does not run on it \(follow PomeloFoundation\/Pomelo\.EntityFrameworkCore\.MySql#2007 .*MySql\.EntityFrameworkCore 10\.0\.12 .*dotnet\/aspnetcore#64939.*docs\/mysql\.md/,
+    );
     expect(treeDigest(dir)).toBe(before);
+  });
+
+  it('detect says supported: no with the same reason, offline too', async () => {
+    const dir = copyFixture('multi-mysql');
+    scratch.push(dir);
+    const result = await runCli(['detect', '--skip-db', '--json', '--project', dir]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.supported).toBe('no');
+    expect(report.reasons).toEqual([
+      expect.stringMatching(/^Pomelo\.EntityFrameworkCore\.MySql has no EF Core 10 release \(no NuGet source was asked or answered\), and Identity's passkeys/),
+    ]);
   });
 });
 
