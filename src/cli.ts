@@ -17,12 +17,13 @@ import { dbRollbackCommand } from './commands/db-rollback.cli.js';
 import { dbUpdateCommand } from './commands/db-update.cli.js';
 import { detectCommand } from './commands/detect.cli.js';
 import { scaffoldCommand } from './commands/scaffold.cli.js';
+import { statsCommand } from './commands/stats.cli.js';
 import { undoCommand } from './commands/undo.cli.js';
 import { upgradeCommand } from './commands/upgrade.cli.js';
 import { verifyCommand } from './commands/verify.cli.js';
 
 /** Every command, in the order of --help. */
-const COMMANDS: CommandSpec<any>[] = [detectCommand, addCommand, undoCommand, scaffoldCommand, verifyCommand, upgradeCommand, dbUpdateCommand, dbRollbackCommand];
+const COMMANDS: CommandSpec<any>[] = [detectCommand, addCommand, undoCommand, scaffoldCommand, verifyCommand, statsCommand, upgradeCommand, dbUpdateCommand, dbRollbackCommand];
 
 interface GlobalOptions {
   json?: boolean;
@@ -64,6 +65,7 @@ Environment:
   PASSKEY_MIGRATE_NUGET_TTL        seconds a NuGet answer is reused (default 3600)
   PASSKEY_MIGRATE_NUGET_TIMEOUT    ms a NuGet source may take (default 5000)
   PASSKEY_MIGRATE_SQLITE_DRIVER    better-sqlite3: use it even where Node has node:sqlite
+  PASSKEY_MIGRATE_STATS_NOW        an ISO date: the week stats ends in (default today)
   PAGER                            what shows long diffs at a question (default less)
   NO_COLOR, FORCE_COLOR=0, TERM=dumb   no colour`,
     );

@@ -28,6 +28,7 @@ const COMMANDS: { name: string[]; writes: boolean }[] = [
   { name: ['undo'], writes: true },
   { name: ['scaffold'], writes: true },
   { name: ['verify'], writes: false },
+  { name: ['stats'], writes: false },
   { name: ['upgrade'], writes: true },
   { name: ['db', 'update'], writes: true },
   { name: ['db', 'rollback'], writes: true },
