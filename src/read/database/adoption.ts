@@ -25,17 +25,31 @@ export interface Adoption {
   signCountsMoving: number;
 }
 
-/** The AAGUID in an attestation object (CBOR map with authData: rpIdHash 32, flags 1, counter 4, AAGUID 16). */
-export async function aaguidOf(attestationObject: Uint8Array): Promise<string | null> {
-  const { decode } = await import('cbor2');
-  let authData: unknown;
+/**
+ * `{ "fmt": "none", "attStmt": {}, "authData": ` in CBOR: what Identity stores for the default attestation
+ * conveyance ("none"). Objects that start with exactly these bytes have their authData read in place (a CBOR
+ * decoder costs ~45 µs per object, 14 s on 300,000 passkeys); any other object goes through cbor2.
+ */
+const NONE_PREFIX = Buffer.from('a363666d74646e6f6e656761747453746d74a068617574684461746158', 'hex');
+
+function authDataOf(attestationObject: Uint8Array, decode: (bytes: Uint8Array) => unknown): Uint8Array | null {
+  if (attestationObject.length > NONE_PREFIX.length && Buffer.from(attestationObject.buffer, attestationObject.byteOffset, NONE_PREFIX.length).equals(NONE_PREFIX)) {
+    const length = attestationObject[NONE_PREFIX.length]!; // 0x58: a byte string with a one-byte length
+    return attestationObject.subarray(NONE_PREFIX.length + 1, NONE_PREFIX.length + 1 + length);
+  }
   try {
     const decoded = decode(attestationObject) as Map<string, unknown> | Record<string, unknown>;
-    authData = decoded instanceof Map ? decoded.get('authData') : decoded.authData;
+    const authData = decoded instanceof Map ? decoded.get('authData') : decoded.authData;
+    return authData instanceof Uint8Array ? authData : null;
   } catch {
     return null;
   }
-  if (!(authData instanceof Uint8Array) || authData.length < 53 || (authData[32]! & 0x40) === 0) return null;
+}
+
+/** The AAGUID in an attestation object (authData: rpIdHash 32, flags 1, counter 4, then the AAGUID, 16). */
+export function aaguidOf(attestationObject: Uint8Array, decode: (bytes: Uint8Array) => unknown): string | null {
+  const authData = authDataOf(attestationObject, decode);
+  if (!authData || authData.length < 53 || (authData[32]! & 0x40) === 0) return null;
   const hex = Buffer.from(authData.subarray(37, 53)).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
@@ -73,6 +87,7 @@ export async function readAdoption(
   const backup = { synced: 0, notYetSynced: 0, deviceBound: 0 };
   const providers = new Map<string, number>();
   let signCountsMoving = 0;
+  const { decode } = await import('cbor2');
   let read = 0;
   let after: Uint8Array | null = null;
   const pageSize = options.pageSize ?? 5000;
@@ -102,7 +117,7 @@ export async function readAdoption(
           if (perWeek.has(w)) perWeek.set(w, perWeek.get(w)! + 1);
         }
         const attestation = typeof data.AttestationObject === 'string' ? Buffer.from(data.AttestationObject, 'base64') : null;
-        const name = providerName(attestation ? await aaguidOf(attestation) : null);
+        const name = providerName(attestation ? aaguidOf(attestation, decode) : null);
         providers.set(name, (providers.get(name) ?? 0) + 1);
       } else {
         backup.deviceBound++;
