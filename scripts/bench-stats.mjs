@@ -4,7 +4,7 @@
 // command reports adoption, so next to it: the floor, the three counts alone (users, passkeys, owners) in one
 // query through the same driver. Usage: node scripts/bench-stats.mjs [--users 1000000 --passkeys 300000 --runs 3]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
