@@ -400,7 +400,14 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await registerAndSignIn(flow);
 
   await flow.step('add a passkey', async () => {
-    await page.goto(flow.url(profile.passkeysPath));
+    // Password managers find the page through /.well-known/passkey-endpoints: the page is opened from there.
+    const wellKnown = await page.request.get(flow.url('/.well-known/passkey-endpoints'), { maxRedirects: 0 });
+    const expected = flow.url(profile.passkeysPath).toLowerCase();
+    const named = wellKnown.ok() ? ((await wellKnown.json().catch(() => null)) as { enroll?: string; manage?: string } | null) : null;
+    if (!named || named.manage?.toLowerCase() !== expected || named.enroll?.toLowerCase() !== expected) {
+      throw new Error(`/.well-known/passkey-endpoints does not name the passkeys page (${wellKnown.status()}: ${named ? JSON.stringify(named) : 'no JSON document'})`);
+    }
+    await page.goto(named.manage!);
     if (!(await page.locator('#passkeys-empty').count())) throw new Error('the passkeys page does not show the empty state for a new account');
     await flow.capture('manage-passkeys-empty');
     await (await flow.find('button:has-text("Add a passkey")', 'add-a-passkey button')).click();

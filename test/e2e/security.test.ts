@@ -6,9 +6,10 @@
  * passkey without the password; token-less and noisy clients locking others out of the option endpoints; the
  * session of a deleted passkey staying alive; password guessing on the add form; expired and crossed ceremonies;
  * another account's ceremony; deleting the only way to sign in; signalling a credential that is not definitely
- * unknown.
+ * unknown; a forged Host on the well-known passkey endpoints document being kept by a cache.
  */
 import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -162,6 +163,23 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     } finally {
       clock.set(0);
     }
+  });
+
+  it('/.well-known/passkey-endpoints: anonymous JSON naming the passkeys page, never cached, so a forged Host answers only itself', async () => {
+    const res = await fetch(url('/.well-known/passkey-endpoints'), { redirect: 'manual' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ enroll: url(profile.passkeysPath), manage: url(profile.passkeysPath) });
+    const { port } = new URL(running.url);
+    const forged = await new Promise<{ status: number; cacheControl: string | undefined }>((resolve, reject) => {
+      const req = httpGet({ host: '127.0.0.1', port: Number(port), path: '/.well-known/passkey-endpoints', headers: { host: 'evil.example' } }, (r) => {
+        r.resume();
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, cacheControl: r.headers['cache-control'] }));
+      });
+      req.on('error', reject);
+    });
+    expect(forged).toEqual({ status: 200, cacheControl: 'no-store' });
   });
 
   it('20 token-less POSTs, then a valid request from the same address: answered; a noisy client does not lock out a second one', async () => {

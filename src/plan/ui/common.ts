@@ -68,9 +68,9 @@ export function applyOne(text: string, edit: TextEdit | null): string {
 
 /** Indents every non-empty line of a block (templates are written at column 0). */
 
-export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[]): Promise<{ notes: string[] }> {
+export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[], passkeysPath: string): Promise<{ notes: string[] }> {
   const notes: string[] = [];
-  const values = { Namespace: ctx.namespace, RoutePrefix: ctx.routePrefix, UserType: ctx.userType };
+  const values = { Namespace: ctx.namespace, RoutePrefix: ctx.routePrefix, UserType: ctx.userType, PasskeysPath: passkeysPath };
   const dir = path.join(ctx.projectDir, 'Passkeys');
   for (const name of ['PasskeyInputModel', 'PasskeyOperation', 'PasskeyEndpoints', 'PasskeySubmitTagHelper', 'PasskeyAccount']) {
     createFile(ctx, path.join(dir, `${name}.cs`), render(`ui/common/${name}.cs.tmpl`, values), `passkey ${name}`);

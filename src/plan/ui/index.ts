@@ -96,6 +96,6 @@ export async function planUi(
   const ctx = uiContext(facts, await login.routePrefix(facts), tree, options.ignorePostLogin ?? false);
   const signIn = await login.planLogin(ctx);
   const managed = await uiKind(manage.kind).planManage(ctx);
-  const common = await planCommonUi(ctx, [...signIn.elementPages, ...managed.elementPages]);
+  const common = await planCommonUi(ctx, [...signIn.elementPages, ...managed.elementPages], await uiKind(manage.kind).passkeysPath(facts));
   return { kind, manageKind: manage.kind, notes: [...(manage.note ? [manage.note] : []), ...common.notes, ...signIn.notes, ...managed.notes] };
 }
