@@ -73,9 +73,23 @@ export interface FlowOptions {
   onStep?: (result: StepResult) => void;
 }
 
+/** A signalAllAcceptedCredentials call a page made (WebAuthn Signal API), as the flow observed it. */
+export interface AcceptedSignal {
+  rpId: string;
+  userId: string;
+  allAcceptedCredentialIds: string[];
+}
+
+const watchers = new WeakMap<Page, Flow>();
+
 export class Flow {
   readonly results: StepResult[] = [];
   private failed = false;
+  /** the signalAllAcceptedCredentials calls seen so far (only where the browser has the Signal API) */
+  readonly acceptedSignals: AcceptedSignal[] = [];
+  /** whether an observed call goes on to the browser (and so to the authenticator) */
+  passSignals = true;
+  private watching = false;
 
   constructor(
     readonly session: BrowserSession,
@@ -86,6 +100,45 @@ export class Flow {
 
   get page(): Page {
     return this.session.page;
+  }
+
+  /** Observes the pages' signalAllAcceptedCredentials calls from the next page load on; false without the API. */
+  async watchAcceptedSignals(): Promise<boolean> {
+    if (!(await this.page.evaluate(() => typeof (window.PublicKeyCredential as unknown as Record<string, unknown> | undefined)?.signalAllAcceptedCredentials === 'function')))
+      return false;
+    const page = this.page;
+    const known = watchers.has(page);
+    watchers.set(page, this);
+    if (known) return true;
+    // Once per page (a page can serve several flows): the binding reports to the page's current flow.
+    await page.exposeFunction('__pkmAcceptedSignal', (signal: AcceptedSignal) => {
+      const flow = watchers.get(page)!;
+      flow.acceptedSignals.push(signal);
+      return flow.passSignals;
+    });
+    await page.addInitScript(() => {
+      const api = window.PublicKeyCredential as unknown as Record<string, (options: AcceptedSignal) => Promise<void>>;
+      const original = api.signalAllAcceptedCredentials;
+      if (typeof original !== 'function') return;
+      api.signalAllAcceptedCredentials = async function (options: AcceptedSignal) {
+        const record = (window as unknown as { __pkmAcceptedSignal: (s: AcceptedSignal) => Promise<boolean> }).__pkmAcceptedSignal;
+        const pass = await record({ rpId: options.rpId, userId: options.userId, allAcceptedCredentialIds: [...options.allAcceptedCredentialIds] });
+        if (pass) await original.call(this, options);
+      };
+    });
+    return true;
+  }
+
+  /** Waits for a signalAllAcceptedCredentials call, after the first `after` ones, that `matches`; throws with what was seen. */
+  async acceptedSignal(after: number, matches: (s: AcceptedSignal) => boolean, what: string): Promise<AcceptedSignal> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const found = this.acceptedSignals.slice(after).find(matches);
+      if (found) return found;
+      if (Date.now() > deadline)
+        throw new Error(`the passkeys page did not call signalAllAcceptedCredentials ${what} (calls seen: ${JSON.stringify(this.acceptedSignals.slice(after))})`);
+      await this.page.waitForTimeout(100);
+    }
   }
 
   url(p: string): string {
@@ -400,6 +453,7 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await registerAndSignIn(flow);
 
   await flow.step('add a passkey', async () => {
+    const signalling = await flow.watchAcceptedSignals();
     // Password managers find the page through /.well-known/passkey-endpoints: the page is opened from there.
     const wellKnown = await page.request.get(flow.url('/.well-known/passkey-endpoints'), { maxRedirects: 0 });
     const expected = flow.url(profile.passkeysPath).toLowerCase();
@@ -423,6 +477,15 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
     if (rows.length !== 1) throw new Error(`the list shows ${rows.length} passkeys after adding one`);
     if (!rows[0]!.name || !rows[0]!.created) throw new Error(`the new passkey has no name or date (${JSON.stringify(rows[0])})`);
     await flow.capture('manage-passkeys-list');
+    if (signalling) {
+      // The list page tells the password manager which passkeys the account has: the new one, under its user handle.
+      const signal = await flow.acceptedSignal(0, (s) => s.allAcceptedCredentialIds.length > 0, 'after a passkey was added');
+      const { credentials } = await flow.session.cdp.send('WebAuthn.getCredentials', { authenticatorId: flow.session.authenticatorId! });
+      const b64url = (b64: string) => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const held = credentials.map((c: { credentialId: string; userHandle?: string }) => ({ id: b64url(c.credentialId), user: b64url(c.userHandle ?? '') }));
+      const expected = { rpId: new URL(flow.options.baseUrl).hostname, userId: held[0]?.user, allAcceptedCredentialIds: held.map((c: { id: string }) => c.id) };
+      if (JSON.stringify(signal) !== JSON.stringify(expected)) throw new Error(`signalAllAcceptedCredentials got ${JSON.stringify(signal)}, not ${JSON.stringify(expected)}`);
+    }
   });
 
   await flow.step('sign out', () => flow.signOut());
@@ -464,12 +527,21 @@ export async function runPasskeyFlow(flow: Flow): Promise<StepResult[]> {
   await flow.step('delete the passkey', async () => {
     await page.goto(flow.url(profile.passkeysPath));
     page.once('dialog', (d) => void d.accept());
-    await page
-      .locator('tr.passkey-row')
-      .first()
-      .getByRole('button', { name: /delete/i })
-      .click();
-    await page.locator('#passkeys-empty').waitFor();
+    const seen = flow.acceptedSignals.length;
+    // The next steps need the deleted passkey still in the authenticator (to prove the server refuses it): the
+    // signal after the delete is observed, not passed on.
+    flow.passSignals = false;
+    try {
+      await page
+        .locator('tr.passkey-row')
+        .first()
+        .getByRole('button', { name: /delete/i })
+        .click();
+      await page.locator('#passkeys-empty').waitFor();
+      if (watchers.get(page) === flow) await flow.acceptedSignal(seen, (s) => s.allAcceptedCredentialIds.length === 0, 'with no passkeys after the delete');
+    } finally {
+      flow.passSignals = true;
+    }
   });
 
   await flow.step('a deleted passkey is refused', async () => {

@@ -124,6 +124,7 @@ class PasskeySubmitElement extends HTMLElement {
     };
     form.addEventListener('submit', this.onSubmit);
     this.signalUnknownCredential();
+    this.signalAcceptedCredentials();
     if (this.getAttribute('operation') === 'Request' && this.getAttribute('autofill') !== 'off') {
       this.tryAutofill();
     }
@@ -138,6 +139,19 @@ class PasskeySubmitElement extends HTMLElement {
     const rpId = this.getAttribute('rp-id');
     if (!credentialId || !rpId || typeof window.PublicKeyCredential?.signalUnknownCredential !== 'function') return;
     PublicKeyCredential.signalUnknownCredential({ rpId, credentialId }).catch((error) => console.warn(error));
+  }
+
+  /**
+   * On the management page: every passkey this account has now, so the password manager forgets the ones
+   * deleted here (WebAuthn Signal API, where supported; best effort).
+   */
+  signalAcceptedCredentials() {
+    const rpId = this.getAttribute('rp-id');
+    const userId = this.getAttribute('user-handle');
+    const accepted = this.getAttribute('accepted-credentials');
+    if (!rpId || !userId || accepted === null || typeof window.PublicKeyCredential?.signalAllAcceptedCredentials !== 'function') return;
+    const allAcceptedCredentialIds = accepted.split(' ').filter(Boolean);
+    PublicKeyCredential.signalAllAcceptedCredentials({ rpId, userId, allAcceptedCredentialIds }).catch((error) => console.warn(error));
   }
 
   disconnectedCallback() {
