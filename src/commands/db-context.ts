@@ -1,7 +1,7 @@
 /** What the db commands share: the project facts, the engine, the connection, the paths. */
 import { UserError } from '../core/errors.js';
 import type { Dialect } from '../db/dialect.js';
-import { dialectFor } from '../db/registry.js';
+import { dialectFor, noProviderCallMessage } from '../db/registry.js';
 import type { ProviderName } from '../read/facts.js';
 import { requireConnection, type ProjectFacts } from '../read/project/index.js';
 import { readTarget, type TargetOptions } from './target.js';
@@ -32,7 +32,7 @@ export async function loadDbContext(options: DbCommandOptions): Promise<DbContex
 export async function dbContextFor(facts: ProjectFacts, options: DbCommandOptions): Promise<DbContext> {
   const provider = options.provider ?? facts.identity.provider?.name;
   if (!provider) {
-    throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', { hint: 'pass --provider' });
+    throw new UserError(noProviderCallMessage(), { hint: 'pass --provider' });
   }
   return { facts, provider, dialect: await dialectFor(provider), journalDir: facts.migrations?.projectDir ?? facts.msbuild.dir };
 }

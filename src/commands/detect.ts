@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Output } from '../core/output.js';
 import { redactConnectionString } from '../core/redact.js';
-import { engineTypes } from '../db/registry.js';
+import { engineTypes, noProviderCallMessage } from '../db/registry.js';
 import { readDatabase } from '../read/database/index.js';
 import type { DatabaseFacts } from '../read/database/identity-schema.js';
 import { requireConnection, type ProjectFacts } from '../read/project/index.js';
@@ -40,7 +40,7 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
   if (options.skipDb) {
     database = { skipped: true, reason: '--skip-db' };
   } else if (!facts.identity.provider) {
-    database = { error: 'no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext', hint: null };
+    database = { error: noProviderCallMessage(), hint: null };
   } else {
     try {
       const connection = requireConnection(facts);
@@ -64,7 +64,7 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
   }
   if (!facts.migrations) warnings.push('no EF Core migrations found for the DbContext (the app may use EnsureCreated)');
   // Supported: what add would stop for, found by planning add (offline, nothing written).
-  if (!facts.identity.provider) reasons.push('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext');
+  if (!facts.identity.provider) reasons.push(noProviderCallMessage());
   else {
     try {
       await planAddFiles(facts, { offline: true, keepExistingColumns: false });

@@ -31,3 +31,10 @@ export function allEngineTypes(): EngineTypes[] {
 export function dialectFor(provider: ProviderName): Promise<Dialect> {
   return DIALECTS[provider]();
 }
+
+/** "no EF Core provider call (UseSqlite, UseSqlServer, ...) found for the DbContext": the calls from the engines. */
+export function noProviderCallMessage(): string {
+  return `no EF Core provider call (${allEngineTypes()
+    .flatMap((e) => e.providerCalls)
+    .join(', ')}) found for the DbContext`;
+}

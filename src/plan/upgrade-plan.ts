@@ -12,6 +12,7 @@ import { planKeepColumns } from './keep-columns.js';
 import { planRetarget } from './retarget.js';
 import { planSchemaVersion } from './schema-version.js';
 import type { StagedTree } from './tree.js';
+import { noProviderCallMessage } from '../db/registry.js';
 
 export interface UpgradeOptions {
   aspnetVersion?: string;
@@ -46,7 +47,7 @@ export function efVersionAfter(facts: ProjectFacts, packages: PackageChange[]): 
 
 export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options: UpgradeOptions): Promise<UpgradePlan> {
   const provider = facts.identity.provider?.name;
-  if (!provider) throw new UserError('no EF Core provider call (UseSqlite, UseSqlServer, UseNpgsql, UseMySql) found for the DbContext');
+  if (!provider) throw new UserError(noProviderCallMessage());
   const notes: string[] = [];
   let packages: PackageChange[] = [];
   // EF's tools build the model through a design-time factory: a factory on another provider would make EF write

@@ -12,7 +12,7 @@ import type { StagedTree } from '../tree.js';
 import { planEndpointMapping } from './endpoints-edit.js';
 import { planPasskeyServices } from './services-edit.js';
 import { layoutChain, type ViewLocation } from '../../read/project/layouts.js';
-import { scriptIncludeEdit } from './markup-edit.js';
+import { addTagHelperEdit, scriptIncludeEdit } from './markup-edit.js';
 import type { UiContext } from './context.js';
 
 export { indent, type UiContext, type UiPart } from './context.js';
@@ -64,6 +64,16 @@ export function editFile(ctx: UiContext, file: string, edit: (text: string) => s
 
 export function applyOne(text: string, edit: TextEdit | null): string {
   return edit ? applyEdits(text, [edit]) : text;
+}
+
+/**
+ * The passkey tag helper registered in the _ViewImports.cshtml of `folder` (edited, or made from `template` when
+ * the folder has none), so that the views below it can use <passkey-submit-button>.
+ */
+export function ensureTagHelper(ctx: UiContext, folder: string, template: string, values: Record<string, string>, reason: string): void {
+  const imports = path.join(folder, '_ViewImports.cshtml');
+  if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
+  else createFile(ctx, imports, render(template, values), reason);
 }
 
 /** Indents every non-empty line of a block (templates are written at column 0). */

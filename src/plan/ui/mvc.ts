@@ -14,9 +14,9 @@ import { readSignInLogic } from '../../read/project/sign-in-logic.js';
 import { defaultSignIn, shareSignIn } from './sign-in-share.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { ViewLocation } from '../../read/project/layouts.js';
-import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
+import { applyOne, createFile, editFile, ensureTagHelper, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
 import type { UiKindPlanner } from './context.js';
-import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
+import { afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 async function routeOf(facts: ProjectFacts, file: string, controller: string, area: string | null): Promise<string | null> {
   const full = path.join(facts.msbuild.dir, file);
@@ -66,12 +66,6 @@ function viewsRootOf(dir: string, area: string | null): string {
   return area ? path.join(dir, 'Areas', area, 'Views') : path.join(dir, 'Views');
 }
 
-function ensureTagHelper(ctx: UiContext, viewsRoot: string, values: Record<string, string>): void {
-  const imports = path.join(viewsRoot, '_ViewImports.cshtml');
-  if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
-  else createFile(ctx, imports, render('ui/mvc/_ViewImports.cshtml.tmpl', values), 'view imports (passkey tag helper)');
-}
-
 /** Sign-in for an AccountController with views: the login view's button and autofill, and a PasskeyLogin action. */
 export async function planMvcLogin(ctx: UiContext): Promise<UiPart> {
   const facts = ctx.facts;
@@ -80,7 +74,7 @@ export async function planMvcLogin(ctx: UiContext): Promise<UiPart> {
   const viewsRoot = viewsRootOf(dir, mvc.area);
   const notes: string[] = [];
   const values = templateValues(ctx);
-  ensureTagHelper(ctx, viewsRoot, values);
+  ensureTagHelper(ctx, viewsRoot, 'ui/mvc/_ViewImports.cshtml.tmpl', values, 'view imports (passkey tag helper)');
   const accountFile = path.join(dir, mvc.accountController);
   const accountText = ctx.files.read(accountFile);
   const accountTree = (await parseCSharp(accountFile, accountText)).tree.rootNode;
@@ -159,7 +153,7 @@ export async function planMvcManage(ctx: UiContext, target: ManageTarget): Promi
   const notes: string[] = [];
   const values = { ...templateValues(ctx), Controller: target.controller };
   createFile(ctx, path.join(dir, 'Passkeys', 'PasskeyViewModels.cs'), render('ui/mvc/PasskeyViewModels.cs.tmpl', values), 'passkey view models');
-  ensureTagHelper(ctx, viewsRoot, values);
+  ensureTagHelper(ctx, viewsRoot, 'ui/mvc/_ViewImports.cshtml.tmpl', values, 'view imports (passkey tag helper)');
   const manageViews = path.join(viewsRoot, target.controller);
   const hasManageLayout = ctx.files.exists(path.join(manageViews, '_Layout.cshtml'));
   const hasManageNav = ctx.files.exists(path.join(manageViews, '_ManageNav.cshtml'));

@@ -12,9 +12,9 @@ import { globalUsingsFor } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { ViewLocation } from '../../read/project/layouts.js';
-import { applyOne, createFile, editFile, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
+import { applyOne, createFile, editFile, ensureTagHelper, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
 import type { UiKindPlanner } from './context.js';
-import { addTagHelperEdit, afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
+import { afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
 export const IDENTITY_ROUTE_PREFIX = '/Identity/Account';
 
@@ -22,13 +22,6 @@ function identityPaths(ctx: UiContext) {
   const pages = path.join(ctx.projectDir, 'Areas', 'Identity', 'Pages');
   const account = path.join(pages, 'Account');
   return { pages, account, manage: path.join(account, 'Manage') };
-}
-
-function ensureTagHelper(ctx: UiContext, values: Record<string, string>): void {
-  // The tag helper must be visible to the app's Identity pages.
-  const imports = path.join(identityPaths(ctx).pages, '_ViewImports.cshtml');
-  if (ctx.files.exists(imports)) editFile(ctx, imports, (t) => applyOne(t, addTagHelperEdit(t, ctx.assembly)), 'register the passkey tag helper');
-  else createFile(ctx, imports, render('ui/razor/_ViewImports.cshtml.tmpl', values), 'Identity pages imports (passkey tag helper)');
 }
 
 function identityPage(ctx: UiContext, file: string): ViewLocation {
@@ -40,7 +33,8 @@ export async function planRazorLogin(ctx: UiContext): Promise<UiPart> {
   const { account } = identityPaths(ctx);
   const values = templateValues(ctx);
   const notes: string[] = [];
-  ensureTagHelper(ctx, values);
+  // The tag helper must be visible to the app's Identity pages.
+  ensureTagHelper(ctx, identityPaths(ctx).pages, 'ui/razor/_ViewImports.cshtml.tmpl', values, 'Identity pages imports (passkey tag helper)');
   const loginPage = path.join(account, 'Login.cshtml');
   if (ctx.files.exists(loginPage)) {
     notes.push(...(await editScaffoldedLogin(ctx, loginPage, values)));
@@ -63,7 +57,8 @@ export async function planRazorManage(ctx: UiContext): Promise<UiPart> {
   const { manage } = identityPaths(ctx);
   const values = templateValues(ctx);
   const notes: string[] = [];
-  ensureTagHelper(ctx, values);
+  // The tag helper must be visible to the app's Identity pages.
+  ensureTagHelper(ctx, identityPaths(ctx).pages, 'ui/razor/_ViewImports.cshtml.tmpl', values, 'Identity pages imports (passkey tag helper)');
   for (const page of ['Passkeys', 'RenamePasskey']) {
     createFile(ctx, path.join(manage, `${page}.cshtml`), render(`ui/razor/${page}.cshtml.tmpl`, values), `manage page ${page}`);
     createFile(ctx, path.join(manage, `${page}.cshtml.cs`), render(`ui/razor/${page}.cshtml.cs.tmpl`, values), `manage page ${page}`);
