@@ -18,7 +18,7 @@ import type { DbPlan } from '../plan/db-plan.js';
 import { checkAppHealth } from '../read/project/health.js';
 import { type ProjectFacts } from '../read/project/index.js';
 import { dbContextFor, DEFAULT_LOCK_TIMEOUT_MS, openDatabase, type DbCommandOptions } from './db-context.js';
-import { confirmOrRefuse, diffsOf, fileList, listChanges, planSummary, printDiffs, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
+import { confirmOrRefuse, diffsOf, fileList, listChanges, planSummary, printDiffs, printSql, refuseDirtyWorktree, relativeTo, settleConflicts } from './plan-output.js';
 import { readTarget } from './target.js';
 import { databaseDoc } from './json.js';
 
@@ -255,7 +255,7 @@ async function showPlan(out: Output, plan: AddPlan, db: DbPlan | null, rel: (fil
     out.line(out.style('heading', `Database (${db.definition.id}):`));
     for (const step of db.steps) {
       out.line(`  ${step.description}`);
-      if (diffs) for (const statement of step.statements) out.line(out.style('dim', `    ${statement.replace(/\n/g, '\n    ')}`));
+      if (diffs) printSql(out, step.statements);
     }
   }
   for (const note of plan.notes) out.warn(note);

@@ -37,12 +37,14 @@ export async function dbContextFor(facts: ProjectFacts, options: DbCommandOption
   return { facts, provider, dialect: await dialectFor(provider), journalDir: facts.migrations?.projectDir ?? facts.msbuild.dir };
 }
 
-export async function openDatabase(ctx: DbContext, options: DbCommandOptions) {
+/** Opens the app's database; `readOnly` (stats) takes no lock, so only the connect bound applies to it. */
+export async function openDatabase(ctx: DbContext, options: DbCommandOptions, mode: { readOnly?: boolean } = {}) {
   const connection = requireConnection(ctx.facts);
   const target = await ctx.dialect.target(connection.value, ctx.facts.msbuild.dir);
   const db = await ctx.dialect.open(connection.value, ctx.facts.msbuild.dir, {
     connectTimeoutMs: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    lockTimeoutMs: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
+    lockTimeoutMs: options.lockTimeout ?? (mode.readOnly ? undefined : DEFAULT_LOCK_TIMEOUT_MS),
+    ...(mode.readOnly ? { readOnly: true } : {}),
   });
   return { db, target };
 }

@@ -7,6 +7,7 @@ import { ensureHistoryTable, explained } from '../apply/db-apply.js';
 import { faultPoint } from '../apply/fault.js';
 import { definitionFor, describe, HISTORY, readDbState } from '../plan/db-plan.js';
 import type { MigrationDefinition } from '../plan/passkey-migration.js';
+import { printSql } from './plan-output.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, loadDbContext, openDatabase, type DbCommandOptions, type DbContext } from './db-context.js';
 
 export interface DbRollbackOptions extends DbCommandOptions {
@@ -79,7 +80,7 @@ export async function dbRollback(options: DbRollbackOptions, out: Output): Promi
         );
         for (const step of before.steps) {
           out.line(`  - ${step.description}`);
-          if (options.dryRun) for (const statement of step.sql) out.line(out.style('dim', `    ${statement.replace(/\n/g, '\n    ')}`));
+          if (options.dryRun) printSql(out, step.sql);
         }
       }
       return before && options.check ? ExitCode.pending : ExitCode.ok;

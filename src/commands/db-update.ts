@@ -4,6 +4,7 @@ import type { Output } from '../core/output.js';
 import { applyDatabase, explained } from '../apply/db-apply.js';
 import { definitionFor, HISTORY, modelState, planDatabase, stepsFor, type DbPlan } from '../plan/db-plan.js';
 import { databaseDoc, errorDoc } from './json.js';
+import { printSql } from './plan-output.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, loadDbContext, openDatabase, type DbCommandOptions } from './db-context.js';
 
 export interface DbUpdateOptions extends DbCommandOptions {
@@ -73,6 +74,6 @@ function report(out: Output, plan: DbPlan, target: string, status: 'applied' | '
   out.line(`${status === 'applied' ? out.style('ok', 'applied') : out.style('warn', 'pending')} ${id} ${status === 'applied' ? 'to' : 'on'} ${target}:`);
   for (const step of plan.steps) {
     out.line(`  ${status === 'applied' ? '+' : '-'} ${step.description}`);
-    if (sql) for (const statement of step.statements) out.line(out.style('dim', `    ${statement.replace(/\n/g, '\n    ')}`));
+    if (sql) printSql(out, step.statements);
   }
 }

@@ -102,7 +102,12 @@ export async function diffsOf(out: Output, changes: FileChange[], rel: (file: st
 }
 
 export async function printDiffs(out: Output, changes: FileChange[], rel: (file: string) => string): Promise<void> {
-  for (const c of changes) out.line(out.diff(await unifiedDiff(c, rel(c.path))));
+  if (changes.length) out.line(await diffsOf(out, changes, rel));
+}
+
+/** A step's SQL under its description, indented and dimmed (--dry-run of add, db update and db rollback). */
+export function printSql(out: Output, statements: string[]): void {
+  for (const statement of statements) out.line(out.style('dim', `    ${statement.replace(/\n/g, '\n    ')}`));
 }
 
 /** The plan in one line: "plan: 12 files (9 created, 3 updated), 4 packages, 3 SQL steps". */

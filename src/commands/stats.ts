@@ -8,9 +8,8 @@ import { ExitCode, UserError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { explained } from '../apply/db-apply.js';
 import { readAdoption, type Adoption } from '../read/database/adoption.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, loadDbContext } from './db-context.js';
+import { loadDbContext, openDatabase } from './db-context.js';
 import type { TargetOptions } from './target.js';
-import { requireConnection } from '../read/project/index.js';
 
 export interface StatsOptions extends TargetOptions {
   connectTimeout?: number;
@@ -20,9 +19,7 @@ export interface StatsOptions extends TargetOptions {
 
 export async function stats(options: StatsOptions, out: Output): Promise<number> {
   const ctx = await loadDbContext(options);
-  const connection = requireConnection(ctx.facts);
-  const target = await ctx.dialect.target(connection.value, ctx.facts.msbuild.dir);
-  const db = await ctx.dialect.open(connection.value, ctx.facts.msbuild.dir, { readOnly: true, connectTimeoutMs: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS });
+  const { db, target } = await openDatabase(ctx, options, { readOnly: true });
   try {
     const tables = { users: ctx.facts.identity.tables.users, userPasskeys: ctx.facts.identity.tables.userPasskeys };
     if (!(await explained(ctx.dialect, db, 'read the database', () => ctx.dialect.tableExists(db, tables.userPasskeys)))) {
@@ -31,16 +28,18 @@ export async function stats(options: StatsOptions, out: Output): Promise<number>
         code: 'no-passkeys-table',
       });
     }
+    // A spinner for a long read, ended however the read ends (rows deleted meanwhile included).
     let done: ((outcome?: string) => void) | null = null;
+    let read = 0;
     const adoption = await explained(ctx.dialect, db, 'read the passkeys', () =>
       readAdoption(db, ctx.dialect, tables, {
         now: options.now ?? (process.env.PASSKEY_MIGRATE_STATS_NOW ? new Date(process.env.PASSKEY_MIGRATE_STATS_NOW) : undefined),
-        onProgress: (read, total) => {
+        onProgress: (n, total) => {
+          read = n;
           if (total > 50_000 && !done) done = out.progress(`reading ${total} passkeys`);
-          if (read >= total && done) done(`${read} read`);
         },
       }),
-    );
+    ).finally(() => (done as ((outcome?: string) => void) | null)?.(`${read} read`));
     if (out.json) out.document({ command: 'stats', status: 'ok', database: { target: target.display }, adoption });
     else print(out, `${ctx.facts.msbuild.name} (${target.display})`, adoption);
     return ExitCode.ok;
