@@ -1,6 +1,6 @@
 /** `passkey-migrate add`: its options and help; the command itself loads only when it runs. */
 import type { CommandSpec } from './command.js';
-import { aspnetVersionOption, connectTimeoutOption, lockTimeoutOption, manageUiOption, onConflictOption, uiOption } from './options.js';
+import { aspnetVersionOption, connectTimeoutOption, lockTimeoutOption, manageUiOption, noPromptOption, onConflictOption, uiOption } from './options.js';
 import type { AddOptions } from './add.js';
 
 export const addCommand: CommandSpec<AddOptions> = {
@@ -15,6 +15,7 @@ export const addCommand: CommandSpec<AddOptions> = {
       .option('--skip-ui', 'no passkey UI (only the project and the database)')
       .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
       .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared')
+      .addOption(noPromptOption())
       .option('--skip-db', 'do not touch (or, with --check, look at) the database')
       .option('--skip-retarget', 'leave target frameworks, packages and global.json alone')
       .option('--keep-existing-columns', 'keep PhoneNumber and the key columns as they are')

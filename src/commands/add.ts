@@ -31,6 +31,8 @@ export interface AddOptions extends DbCommandOptions {
   skipUi?: boolean;
   forceUi?: boolean;
   ignorePostLogin?: boolean;
+  /** the enrollment prompt on by default (--no-prompt: false) */
+  prompt?: boolean;
   skipDb?: boolean;
   skipRetarget?: boolean;
   allowDirty?: boolean;

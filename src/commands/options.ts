@@ -36,6 +36,9 @@ export const aspnetVersionOption = () =>
     aspnetVersion,
   );
 
+/** --no-prompt: the enrollment prompt is generated off (Passkeys:Prompt=true turns it on again). */
+export const noPromptOption = () => new Option('--no-prompt', 'generate the invitation to add a passkey after a password sign-in turned off (Passkeys:Prompt=true turns it on)');
+
 export const uiOption = () => new Option('--ui <kind>', 'razor (Identity Razor Pages) or mvc (account controller); default: from the app').choices(['razor', 'mvc']);
 export const manageUiOption = () =>
   new Option('--manage-ui <kind>', 'where passkeys are managed: razor (Identity account pages) or mvc (ManageController); default: where the account menu links').choices([

@@ -1,6 +1,6 @@
 /** `passkey-migrate scaffold`: its options and help; the command itself loads only when it runs. */
 import type { CommandSpec } from './command.js';
-import { manageUiOption, onConflictOption, uiOption } from './options.js';
+import { manageUiOption, noPromptOption, onConflictOption, uiOption } from './options.js';
 import type { ScaffoldOptions } from './scaffold.js';
 
 export const scaffoldCommand: CommandSpec<ScaffoldOptions> = {
@@ -16,6 +16,7 @@ export const scaffoldCommand: CommandSpec<ScaffoldOptions> = {
       .addOption(onConflictOption())
       .option('--force-ui', 'add the passkey UI even where the app has passkey support of its own')
       .option('--ignore-post-login', 'let the passkey sign-in skip what the password sign-in does besides signing in, where it cannot be shared')
+      .addOption(noPromptOption())
       .addHelpText(
         'after',
         `

@@ -20,6 +20,8 @@ export interface ScaffoldOptions extends TargetOptions {
   allowDirty?: boolean;
   forceUi?: boolean;
   ignorePostLogin?: boolean;
+  /** the enrollment prompt on by default (--no-prompt: false) */
+  prompt?: boolean;
 }
 
 export async function scaffold(options: ScaffoldOptions, out: Output): Promise<number> {
@@ -27,7 +29,7 @@ export async function scaffold(options: ScaffoldOptions, out: Output): Promise<n
   const facts = await readTarget(options);
   const rel = relativeTo(facts.located.root);
   const tree = StagedTree.forProject(facts.fileStyle);
-  const plan = await planUi(facts, tree, { ui: options.ui, manageUi: options.manageUi, forceUi: options.forceUi, ignorePostLogin: options.ignorePostLogin });
+  const plan = await planUi(facts, tree, options);
   const planned = tree.changes();
   const files = fileList(planned, rel);
   if (planned.length === 0) {

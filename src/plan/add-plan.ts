@@ -9,15 +9,11 @@ import type { ProjectFacts } from '../read/project/index.js';
 import { planDatabase, type DbPlan } from './db-plan.js';
 import type { FileChange } from './file-change.js';
 import { StagedTree } from './tree.js';
-import { planUi, type UiKind } from './ui/index.js';
+import { planUi, type UiKind, type UiOptions } from './ui/index.js';
 import { planUpgrade, type UpgradeOptions, type UpgradePlan } from './upgrade-plan.js';
 
-export interface AddPlanOptions extends UpgradeOptions {
-  ui?: string;
-  manageUi?: string;
+export interface AddPlanOptions extends UpgradeOptions, UiOptions {
   skipUi?: boolean;
-  forceUi?: boolean;
-  ignorePostLogin?: boolean;
 }
 
 export interface AddPlan {
@@ -31,7 +27,7 @@ export interface AddPlan {
 
 export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = StagedTree.forProject(facts.fileStyle)): Promise<AddPlan> {
   const upgrade = await planUpgrade(facts, tree, options);
-  const ui = options.skipUi ? null : await planUi(facts, tree, { ui: options.ui, manageUi: options.manageUi, forceUi: options.forceUi, ignorePostLogin: options.ignorePostLogin });
+  const ui = options.skipUi ? null : await planUi(facts, tree, options);
   return {
     changes: tree.changes(),
     packages: upgrade.packages,

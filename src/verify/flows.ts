@@ -372,7 +372,10 @@ export class Flow {
   async withoutAutofill<T>(run: () => Promise<T>): Promise<T> {
     const loginPath = this.options.profile.loginPath.toLowerCase();
     const handler = async (route: import('playwright-core').Route) => {
-      const response = await route.fetch();
+      // Only the page itself: the form's post goes through untouched (route.fetch would follow its redirects and
+      // leave the browser on the login URL with another page's content).
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = await route.fetch({ maxRedirects: 0 });
       const body = (await response.text()).replace(/(<passkey-submit\b[^>]*\bautofill=")on(")/g, '$1off$2');
       await route.fulfill({ response, body });
     };

@@ -45,3 +45,23 @@ it('plans the pages without --pages too (its only mode), and refuses an unknown 
   expect(bad.code).toBe(1);
   expect(bad.stderr.trim()).toBe("error: option '--ui <kind>' argument 'blazor' is invalid. Allowed choices are razor, mvc.");
 });
+
+it('--no-prompt generates the enrollment prompt turned off (configuration can turn it on); without it, on', async () => {
+  const on = copyFixture('mvc-startup');
+  const off = copyFixture('mvc-startup');
+  dirs.push(on, off);
+  expect((await runCli(['scaffold', '--yes', '--project', on])).code).toBe(0);
+  const applied = await runCli(['scaffold', '--yes', '--no-prompt', '--project', off]);
+  expect(applied.code, applied.stderr).toBe(0);
+  const prompt = (dir: string) => readFileSync(path.join(dir, 'Passkeys/PasskeyPrompt.cs'), 'utf8');
+  expect(prompt(on)).toMatch(/public const bool OnByDefault = true;/);
+  expect(prompt(off)).toMatch(/public const bool OnByDefault = false;/);
+  expect(prompt(off)).toMatch(/public const string PagePath = "\/Manage\/PasskeyPrompt";/);
+  expect(prompt(off)).toContain('services.GetService<IConfiguration>()?["Passkeys:Prompt"]');
+  // The page and its actions exist either way (the setting decides at run time).
+  expect(readFileSync(path.join(off, 'Views/Manage/PasskeyPrompt.cshtml'), 'utf8')).toContain('<passkey-prompt');
+  expect(readFileSync(path.join(off, 'Controllers/ManageController.cs'), 'utf8')).toMatch(/PasskeyPromptNever/);
+  // Re-running with the other choice is a conflict on that one file, not a silent change.
+  const flipped = await runCli(['scaffold', '--dry-run', '--project', off]);
+  expect(flipped.stdout + flipped.stderr).toMatch(/Passkeys\/PasskeyPrompt\.cs/);
+});

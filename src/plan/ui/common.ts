@@ -17,7 +17,12 @@ import type { UiContext } from './context.js';
 
 export { indent, type UiContext, type UiPart } from './context.js';
 
-export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree, ignorePostLogin = false): UiContext {
+export function uiContext(
+  facts: ProjectFacts,
+  routePrefix: string,
+  files: StagedTree,
+  choices: { ignorePostLogin: boolean; prompt: boolean } = { ignorePostLogin: false, prompt: true },
+): UiContext {
   // As MSBuild evaluated them (the SDK's defaults included: RootNamespace is the project name made an identifier).
   const evaluated = facts.msbuild.evaluated;
   const safe = facts.msbuild.name.replace(/[^\w.]/g, '_').replace(/^(\d)/, '_$1');
@@ -31,7 +36,7 @@ export function uiContext(facts: ProjectFacts, routePrefix: string, files: Stage
     routePrefix,
     nullable: /^enable$/i.test(evaluated.Nullable ?? ''),
     files,
-    ignorePostLogin,
+    ...choices,
   };
 }
 
@@ -76,13 +81,26 @@ export function ensureTagHelper(ctx: UiContext, folder: string, template: string
   else createFile(ctx, imports, render(template, values), reason);
 }
 
-/** Indents every non-empty line of a block (templates are written at column 0). */
+/**
+ * The enrollment prompt's markup (the same for every UI kind; `actions` are the Razor expressions of its three
+ * form targets).
+ */
+export function promptBody(actions: { add: string; later: string; never: string }): string {
+  return render('ui/common/PasskeyPrompt.cshtml.body.tmpl', { AddAction: actions.add, LaterAction: actions.later, NeverAction: actions.never }).trimEnd();
+}
 
-export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[], passkeysPath: string): Promise<{ notes: string[] }> {
+export async function planCommonUi(ctx: UiContext, elementPages: ViewLocation[], paths: { passkeys: string; prompt: string }): Promise<{ notes: string[] }> {
   const notes: string[] = [];
-  const values = { Namespace: ctx.namespace, RoutePrefix: ctx.routePrefix, UserType: ctx.userType, PasskeysPath: passkeysPath };
+  const values = {
+    Namespace: ctx.namespace,
+    RoutePrefix: ctx.routePrefix,
+    UserType: ctx.userType,
+    PasskeysPath: paths.passkeys,
+    PromptPath: paths.prompt,
+    PromptOn: ctx.prompt ? 'true' : 'false',
+  };
   const dir = path.join(ctx.projectDir, 'Passkeys');
-  for (const name of ['PasskeyInputModel', 'PasskeyOperation', 'PasskeyEndpoints', 'PasskeySubmitTagHelper', 'PasskeyAccount']) {
+  for (const name of ['PasskeyInputModel', 'PasskeyOperation', 'PasskeyEndpoints', 'PasskeySubmitTagHelper', 'PasskeyAccount', 'PasskeyPrompt']) {
     createFile(ctx, path.join(dir, `${name}.cs`), render(`ui/common/${name}.cs.tmpl`, values), `passkey ${name}`);
   }
   createFile(ctx, path.join(ctx.projectDir, 'wwwroot', 'js', 'passkey-submit.js'), render('ui/common/passkey-submit.js', {}), 'the <passkey-submit> element');

@@ -17,6 +17,8 @@ export interface UiContext {
   files: StagedTree;
   /** the passkey sign-in may skip what the password sign-in does besides signing in (--ignore-post-login) */
   ignorePostLogin: boolean;
+  /** the enrollment prompt is on unless the configuration says otherwise (false: --no-prompt) */
+  prompt: boolean;
   /** the rate-limit policy on the login page or action, set by the login planner: the endpoints get it too */
   rateLimitPolicy?: string;
 }
@@ -58,4 +60,6 @@ export interface UiKindPlanner {
   signInPages(facts: ProjectFacts): Promise<{ registerPath: string; loginPath: string }>;
   /** the passkeys management page */
   passkeysPath(facts: ProjectFacts): Promise<string>;
+  /** the enrollment prompt (PasskeyPrompt.cs), next to passkey management */
+  promptPath(facts: ProjectFacts): Promise<string>;
 }

@@ -82,20 +82,30 @@ export function manageKindFor(facts: ProjectFacts, loginKind: UiKind, requested?
   };
 }
 
-export async function planUi(
-  facts: ProjectFacts,
-  tree: StagedTree,
-  options: { ui?: string; manageUi?: string; forceUi?: boolean; ignorePostLogin?: boolean } = {},
-): Promise<UiPlan> {
+/** What `add` and `scaffold` let the user choose about the UI. */
+export interface UiOptions {
+  ui?: string;
+  manageUi?: string;
+  forceUi?: boolean;
+  ignorePostLogin?: boolean;
+  /** the enrollment prompt on by default (false: --no-prompt) */
+  prompt?: boolean;
+}
+
+export async function planUi(facts: ProjectFacts, tree: StagedTree, options: UiOptions = {}): Promise<UiPlan> {
   refuseExistingPasskeys(facts, options.forceUi);
   const kind = uiKindFor(facts, options.ui);
   const manage = manageKindFor(facts, kind, options.manageUi);
   const login = uiKind(kind);
   const problem = login.loginProblem(facts);
   if (problem) throw new UserError(problem, { hint: 'use --ui razor for the Identity Razor Pages' });
-  const ctx = uiContext(facts, await login.routePrefix(facts), tree, options.ignorePostLogin ?? false);
+  const ctx = uiContext(facts, await login.routePrefix(facts), tree, { ignorePostLogin: options.ignorePostLogin ?? false, prompt: options.prompt ?? true });
   const signIn = await login.planLogin(ctx);
-  const managed = await uiKind(manage.kind).planManage(ctx);
-  const common = await planCommonUi(ctx, [...signIn.elementPages, ...managed.elementPages], await uiKind(manage.kind).passkeysPath(facts));
+  const managing = uiKind(manage.kind);
+  const managed = await managing.planManage(ctx);
+  const common = await planCommonUi(ctx, [...signIn.elementPages, ...managed.elementPages], {
+    passkeys: await managing.passkeysPath(facts),
+    prompt: await managing.promptPath(facts),
+  });
   return { kind, manageKind: manage.kind, notes: [...(manage.note ? [manage.note] : []), ...common.notes, ...signIn.notes, ...managed.notes] };
 }

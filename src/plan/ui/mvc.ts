@@ -14,7 +14,7 @@ import { readSignInLogic } from '../../read/project/sign-in-logic.js';
 import { defaultSignIn, shareSignIn } from './sign-in-share.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { ViewLocation } from '../../read/project/layouts.js';
-import { applyOne, createFile, editFile, ensureTagHelper, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
+import { applyOne, createFile, editFile, ensureTagHelper, indent, promptBody, stringType, templateValues, type UiContext, type UiPart } from './common.js';
 import type { UiKindPlanner } from './context.js';
 import { afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
@@ -169,12 +169,12 @@ export async function planMvcManage(ctx: UiContext, target: ManageTarget): Promi
     const manageTree = (await parseCSharp(manageFile, manageText)).tree.rootNode;
     const manage = findClass(manageTree, 'ManageController')!;
     if (!memberNamed(manage, 'Passkeys')) {
-      const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: stringType(ctx, manageText) });
+      const actions = render('ui/mvc/ManageActions.cs.tmpl', { Namespace: ctx.namespace, UserType: ctx.userType, StringType: stringType(ctx, manageText) });
       controllerEdit(ctx, manageFile, manageText, manageTree, manage, actions, 'passkey management actions');
     }
   } else {
     // The new controller file enables nullable itself.
-    const actions = render('ui/mvc/ManageActions.cs.tmpl', { UserType: ctx.userType, StringType: 'string?' });
+    const actions = render('ui/mvc/ManageActions.cs.tmpl', { Namespace: ctx.namespace, UserType: ctx.userType, StringType: 'string?' });
     const controllerDir = ctx.facts.ui.mvc ? path.dirname(path.join(dir, ctx.facts.ui.mvc.accountController)) : path.join(dir, 'Controllers');
     createFile(
       ctx,
@@ -195,7 +195,24 @@ export async function planMvcManage(ctx: UiContext, target: ManageTarget): Promi
       'Passkeys entry in the manage menu',
     );
   }
-  return { notes, elementPages: [{ file: path.join(manageViews, 'Passkeys.cshtml'), kind: 'view', area: target.area, controller: target.controller }] };
+  const action = (name: string) => `@Url.Action("${name}", new { returnUrl = Model.ReturnUrl })`;
+  const prompt = path.join(manageViews, 'PasskeyPrompt.cshtml');
+  createFile(
+    ctx,
+    prompt,
+    render('ui/mvc/PasskeyPrompt.cshtml.tmpl', {
+      ...values,
+      Body: promptBody({ add: action('PasskeyPromptAdd'), later: action('PasskeyPromptLater'), never: action('PasskeyPromptNever') }),
+    }),
+    'passkey enrollment prompt view',
+  );
+  return {
+    notes,
+    elementPages: [
+      { file: path.join(manageViews, 'Passkeys.cshtml'), kind: 'view', area: target.area, controller: target.controller },
+      { file: prompt, kind: 'view', area: target.area, controller: target.controller },
+    ],
+  };
 }
 
 function controllerEdit(ctx: UiContext, file: string, text: string, root: SyntaxNode, cls: SyntaxNode, members: string, reason: string, extra: TextEdit[] = []): void {
@@ -222,4 +239,5 @@ export const mvcKind: UiKindPlanner = {
     return { registerPath: `${account}/Register`, loginPath: `${account}/Login` };
   },
   passkeysPath: async (facts) => `${(await manageTarget(facts)).prefix}/Passkeys`,
+  promptPath: async (facts) => `${(await manageTarget(facts)).prefix}/PasskeyPrompt`,
 };

@@ -12,7 +12,7 @@ import { globalUsingsFor } from '../../read/project/index.js';
 import { appendMembersEdit, findClass, hasUsing, memberNamed, refuseSyntaxErrors, usingEdit } from '../csharp-edit.js';
 import { applyEdits, type TextEdit } from '../file-change.js';
 import type { ViewLocation } from '../../read/project/layouts.js';
-import { applyOne, createFile, editFile, ensureTagHelper, indent, stringType, templateValues, type UiContext, type UiPart } from './common.js';
+import { applyOne, createFile, editFile, ensureTagHelper, indent, promptBody, stringType, templateValues, type UiContext, type UiPart } from './common.js';
 import type { UiKindPlanner } from './context.js';
 import { afterSubmitButtonEdit, autofillEdit, findLoginForm, navEntryEdit, userNameField } from './markup-edit.js';
 
@@ -81,7 +81,18 @@ export async function planRazorManage(ctx: UiContext): Promise<UiPart> {
     if (ctx.files.exists(navPages)) await editManageNavPages(ctx, navPages);
     else createFile(ctx, navPages, render('ui/razor/ManageNavPages.cs.tmpl', values), 'manage menu active-page logic');
   }
-  return { notes, elementPages: [identityPage(ctx, path.join(manage, 'Passkeys.cshtml'))] };
+  // The enrollment prompt among the account pages (not the manage pages: it is no part of the manage menu).
+  const { account } = identityPaths(ctx);
+  const prompt = path.join(account, 'PasskeyPrompt.cshtml');
+  const handler = (name: string) => `@Url.Page("./PasskeyPrompt", "${name}", new { returnUrl = Model.ReturnUrl })`;
+  createFile(
+    ctx,
+    prompt,
+    render('ui/razor/PasskeyPrompt.cshtml.tmpl', { ...values, Body: promptBody({ add: handler('Add'), later: handler('Later'), never: handler('Never') }) }),
+    'passkey enrollment prompt',
+  );
+  createFile(ctx, `${prompt}.cs`, render('ui/razor/PasskeyPrompt.cshtml.cs.tmpl', values), 'passkey enrollment prompt');
+  return { notes, elementPages: [identityPage(ctx, path.join(manage, 'Passkeys.cshtml')), identityPage(ctx, prompt)] };
 }
 
 async function editScaffoldedLogin(ctx: UiContext, page: string, values: Record<string, string>): Promise<string[]> {
@@ -193,4 +204,5 @@ export const razorPagesKind: UiKindPlanner = {
   planManage: planRazorManage,
   signInPages: async () => ({ registerPath: `${IDENTITY_ROUTE_PREFIX}/Register`, loginPath: `${IDENTITY_ROUTE_PREFIX}/Login` }),
   passkeysPath: async () => `${IDENTITY_ROUTE_PREFIX}/Manage/Passkeys`,
+  promptPath: async () => `${IDENTITY_ROUTE_PREFIX}/PasskeyPrompt`,
 };

@@ -125,6 +125,7 @@ class PasskeySubmitElement extends HTMLElement {
     form.addEventListener('submit', this.onSubmit);
     this.signalUnknownCredential();
     this.signalAcceptedCredentials();
+    this.signalCurrentUserDetails();
     if (this.getAttribute('operation') === 'Request' && this.getAttribute('autofill') !== 'off') {
       this.tryAutofill();
     }
@@ -152,6 +153,19 @@ class PasskeySubmitElement extends HTMLElement {
     if (!rpId || !userId || accepted === null || typeof window.PublicKeyCredential?.signalAllAcceptedCredentials !== 'function') return;
     const allAcceptedCredentialIds = accepted.split(' ').filter(Boolean);
     PublicKeyCredential.signalAllAcceptedCredentials({ rpId, userId, allAcceptedCredentialIds }).catch((error) => console.warn(error));
+  }
+
+  /**
+   * On the pages that add a passkey: the account's current name, so the password manager shows the name the
+   * user has now, also after they changed it (WebAuthn Signal API, signalCurrentUserDetails; best effort).
+   */
+  signalCurrentUserDetails() {
+    const rpId = this.getAttribute('rp-id');
+    const userId = this.getAttribute('user-handle');
+    const name = this.getAttribute('user-name');
+    if (!rpId || !userId || !name || typeof window.PublicKeyCredential?.signalCurrentUserDetails !== 'function') return;
+    const displayName = this.getAttribute('user-display-name') || name;
+    PublicKeyCredential.signalCurrentUserDetails({ rpId, userId, name, displayName }).catch((error) => console.warn(error));
   }
 
   disconnectedCallback() {
@@ -210,6 +224,41 @@ class PasskeySubmitElement extends HTMLElement {
     if (!(await PublicKeyCredential.isConditionalMediationAvailable())) return;
     await this.obtainAndSubmit(true);
   }
+}
+
+/** Whether this browser can make a passkey: on the device (platform authenticator) or with a phone (hybrid). */
+async function canMakePasskeys() {
+  const api = window.PublicKeyCredential;
+  if (typeof api !== 'function' || typeof navigator.credentials?.create !== 'function') return false;
+  try {
+    if (typeof api.getClientCapabilities === 'function') {
+      const capabilities = await api.getClientCapabilities();
+      if (capabilities.passkeyPlatformAuthenticator || capabilities.userVerifyingPlatformAuthenticator || capabilities.hybridTransport) return true;
+    }
+    return typeof api.isUserVerifyingPlatformAuthenticatorAvailable === 'function' && (await api.isUserVerifyingPlatformAuthenticatorAvailable());
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * <passkey-prompt return-url="/..." hidden>: the invitation to add a passkey, shown only where the browser can
+ * make one; elsewhere the page goes straight on to where the user was going (nothing is recorded).
+ */
+class PasskeyPromptElement extends HTMLElement {
+  async connectedCallback() {
+    if (await canMakePasskeys()) {
+      this.hidden = false;
+      return;
+    }
+    const target = this.getAttribute('return-url') || '/';
+    // The server sends a local URL; a path on this site is all this follows.
+    location.replace(/^\/(?![/\\])/.test(target) ? target : '/');
+  }
+}
+
+if (!customElements.get('passkey-prompt')) {
+  customElements.define('passkey-prompt', PasskeyPromptElement);
 }
 
 if (!customElements.get('passkey-submit')) {
