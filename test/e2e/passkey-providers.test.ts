@@ -65,9 +65,14 @@ it('names passkeys from known AAGUIDs and nothing else', async () => {
 </Project>
 `,
   );
-  for (const name of ['PasskeyAccount', 'PasskeyInputModel']) {
+  // PasskeyAccount registers the enrollment prompt, so that file comes too.
+  const values: Record<string, string> = { Namespace: 'ProviderCheck', PromptPath: '/Prompt', PasskeysPath: '/Passkeys', PromptOn: 'true' };
+  for (const name of ['PasskeyAccount', 'PasskeyInputModel', 'PasskeyPrompt']) {
     const template = readFileSync(path.join(repoRoot, 'templates', 'ui', 'common', `${name}.cs.tmpl`), 'utf8');
-    writeFileSync(path.join(dir, 'Passkeys', `${name}.cs`), template.replace(/\{\{Namespace\}\}/g, 'ProviderCheck'));
+    writeFileSync(
+      path.join(dir, 'Passkeys', `${name}.cs`),
+      template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? `{{${key}}}`),
+    );
   }
   writeFileSync(
     path.join(dir, 'Program.cs'),

@@ -147,6 +147,22 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
     expect(posted.url).toMatch(/RenamePasskey/);
   });
 
+  it('a registration without the user-present flag (what a conditional create may return) is refused by .NET 10 Identity: why no automatic passkey upgrade is generated', async () => {
+    const { s } = await signedIn();
+    // UV, AT, BE, BS but not UP (0x01): WebAuthn L3 lets a conditional create return that; Identity 10 checks UP
+    // unconditionally (DefaultPasskeyHandler, "did not include the 'UserPresent' flag").
+    const before = running.output().length;
+    const { posted } = await craftedAdd(s.page, { origin: running.url, flags: 0x04 | 0x40 | 0x08 | 0x10 });
+    expect(posted.status, posted.html.slice(0, 300)).toBe(200);
+    expect(error(posted.html)).toMatch(/could not be added/i);
+    // The app's log has Identity's own reason.
+    await expect.poll(() => running.output().slice(before)).toContain("did not include the 'UserPresent' flag");
+    expect(await passkeyRows(s.page)).toBe(0);
+    // The same credential shape with UP set is accepted: the flag is the whole difference.
+    const { posted: accepted } = await craftedAdd(s.page, { origin: running.url });
+    expect(accepted.url).toMatch(/RenamePasskey/);
+  });
+
   it('a session signed in 45 minutes ago and kept alive by page loads still needs the password to add a passkey', async () => {
     const { s } = await signedIn();
     try {

@@ -24,6 +24,8 @@ export interface CraftOptions {
   aaguid?: string;
   /** extra bytes appended to the attestation object (after the map) */
   trailing?: Uint8Array;
+  /** the authenticator data flags; default UP, UV, AT, BE, BS */
+  flags?: number;
 }
 
 /** A map { fmt, attStmt, authData } in CBOR, with the attStmt value spliced in raw when given as bytes. */
@@ -65,7 +67,7 @@ export function craftRegistration(options: CreationOptionsJson, craft: CraftOpti
     ]),
   );
   const credentialId = randomBytes(16);
-  const flags = 0x01 | 0x04 | 0x40 | 0x08 | 0x10; // UP, UV, AT, BE, BS
+  const flags = craft.flags ?? 0x01 | 0x04 | 0x40 | 0x08 | 0x10; // UP, UV, AT, BE, BS
   const aaguid = Buffer.from((craft.aaguid ?? '00000000-0000-0000-0000-000000000000').replace(/-/g, ''), 'hex');
   const idLength = Buffer.alloc(2);
   idLength.writeUInt16BE(credentialId.length);

@@ -92,7 +92,7 @@ describe('add', () => {
 
     const applied = await runCli(['add', '--yes', '--project', m.dir]);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toMatch(/done: 21 files written, \d{14}_AddPasskeySupport applied to the database/);
+    expect(applied.stdout).toMatch(/done: 24 files written, \d{14}_AddPasskeySupport applied to the database/);
     expect(applied.stdout).toMatch(/git add -A && git commit -m "Add passkey sign-in/);
     expect((await runCli(['add', '--check', '--project', m.dir])).code).toBe(0);
 
