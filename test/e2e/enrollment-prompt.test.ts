@@ -20,6 +20,13 @@ import { runCli } from '../helpers/run.js';
 const cases: { fixture: string; bootstrap: 4 | 5; profile: AppProfile; promptPath: string }[] = [
   { fixture: 'webapp-sqlite', bootstrap: 5, profile: IDENTITY_PAGES, promptPath: '/Identity/Account/PasskeyPrompt' },
   { fixture: 'mvc-startup', bootstrap: 4, profile: mvcProfile({ account: '/Account', manage: '/Manage' }), promptPath: '/Manage/PasskeyPrompt' },
+  // eShopOnWeb's shape: the Identity Login page signs in, an MVC ManageController (and so the prompt) manages.
+  {
+    fixture: 'login-mvc-manage',
+    bootstrap: 5,
+    profile: { ...IDENTITY_PAGES, passkeysPath: '/Manage/Passkeys' },
+    promptPath: '/Manage/PasskeyPrompt',
+  },
 ];
 
 /** Where the user was going when the sign-in page was opened: the prompt must keep it. */
