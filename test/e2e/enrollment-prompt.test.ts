@@ -13,9 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBrowser, openBrowser, type BrowserSession } from '../../src/verify/browser.js';
 import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
 import { Flow, IDENTITY_PAGES, mvcProfile, registerAndSignIn, type AppProfile } from '../../src/verify/flows.js';
-import { installClientLibs } from '../helpers/client-libs.js';
-import { materialize, type Materialized } from '../helpers/fixtures.js';
-import { runCli } from '../helpers/run.js';
+import type { Materialized } from '../helpers/fixtures.js';
+import { migratedFixture } from '../helpers/migrated.js';
 
 const cases: { fixture: string; bootstrap: 4 | 5; profile: AppProfile; promptPath: string }[] = [
   { fixture: 'webapp-sqlite', bootstrap: 5, profile: IDENTITY_PAGES, promptPath: '/Identity/Account/PasskeyPrompt' },
@@ -39,10 +38,7 @@ describe.each(cases)('enrollment prompt: $fixture', ({ fixture, bootstrap, profi
   const others: RunningApp[] = [];
 
   beforeAll(async () => {
-    app = await materialize(fixture);
-    installClientLibs(app.dir, bootstrap);
-    const added = await runCli(['add', '--project', app.dir, '--yes'], { env: app.env });
-    expect(added.code, added.stderr).toBe(0);
+    app = await migratedFixture(fixture, bootstrap);
     await buildApp(app.dir);
     running = await startApp(app.dir, { env: { ...process.env, ...app.env } });
   }, 240_000);

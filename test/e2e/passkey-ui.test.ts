@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBrowser, openBrowser, type BrowserSession } from '../../src/verify/browser.js';
 import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
 import { Flow, IDENTITY_PAGES, mvcProfile, registerAndSignIn, runPasskeyFlow, type AppProfile } from '../../src/verify/flows.js';
-import { installClientLibs } from '../helpers/client-libs.js';
-import { materialize, type Materialized } from '../helpers/fixtures.js';
+import type { Materialized } from '../helpers/fixtures.js';
+import { migratedFixture } from '../helpers/migrated.js';
 import { runCli } from '../helpers/run.js';
 import { dotnetEf } from '../helpers/dotnet.js';
 
@@ -71,10 +71,7 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
   let session: BrowserSession;
 
   beforeAll(async () => {
-    app = await materialize(fixture);
-    installClientLibs(app.dir, bootstrap);
-    const added = await runCli(['add', '--project', app.dir, '--yes'], { env: app.env });
-    expect(added.code, added.stderr).toBe(0);
+    app = await migratedFixture(fixture, bootstrap);
     await buildApp(app.dir);
     running = await startApp(app.dir, { env: { ...process.env, ...app.env } });
     session = await openBrowser(findBrowser());

@@ -16,9 +16,8 @@ import type { Page } from 'playwright-core';
 import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
 import { findBrowser, openBrowser, type BrowserSession } from '../../src/verify/browser.js';
 import { Flow, IDENTITY_PAGES, mvcProfile, registerAndSignIn, runPasskeyFlow, type AppProfile } from '../../src/verify/flows.js';
-import { installClientLibs } from '../helpers/client-libs.js';
-import { materialize, type Materialized } from '../helpers/fixtures.js';
-import { runCli } from '../helpers/run.js';
+import type { Materialized } from '../helpers/fixtures.js';
+import { migratedFixture } from '../helpers/migrated.js';
 import { execute } from '../helpers/seed.js';
 import { installTestHooks, type TestClock } from '../helpers/test-hooks.js';
 import { craftAssertion, craftRegistration, nestedArrays, type CreationOptionsJson, type SoftwareCredential } from '../helpers/webauthn.js';
@@ -42,10 +41,7 @@ describe.each(cases)('$fixture: the generated code under attack', ({ fixture, bo
   const sessions: BrowserSession[] = [];
 
   beforeAll(async () => {
-    app = await materialize(fixture);
-    installClientLibs(app.dir, bootstrap);
-    const added = await runCli(['add', '--project', app.dir, '--yes'], { env: app.env });
-    expect(added.code, added.stderr).toBe(0);
+    app = await migratedFixture(fixture, bootstrap);
     clock = installTestHooks(app.dir);
     await buildApp(app.dir);
     running = await startApp(app.dir, { env: { ...process.env, ...app.env, PKM_TEST_CLOCK_FILE: clock.file } });
