@@ -17,12 +17,7 @@ import type { UiContext } from './context.js';
 
 export { indent, type UiContext, type UiPart } from './context.js';
 
-export function uiContext(
-  facts: ProjectFacts,
-  routePrefix: string,
-  files: StagedTree,
-  choices: { ignorePostLogin: boolean; prompt: boolean } = { ignorePostLogin: false, prompt: true },
-): UiContext {
+export function uiContext(facts: ProjectFacts, routePrefix: string, files: StagedTree, choices: { ignorePostLogin: boolean; prompt: boolean }): UiContext {
   // As MSBuild evaluated them (the SDK's defaults included: RootNamespace is the project name made an identifier).
   const evaluated = facts.msbuild.evaluated;
   const safe = facts.msbuild.name.replace(/[^\w.]/g, '_').replace(/^(\d)/, '_$1');

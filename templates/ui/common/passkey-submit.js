@@ -164,8 +164,8 @@ class PasskeySubmitElement extends HTMLElement {
     const userId = this.getAttribute('user-handle');
     const name = this.getAttribute('user-name');
     if (!rpId || !userId || !name || typeof window.PublicKeyCredential?.signalCurrentUserDetails !== 'function') return;
-    const displayName = this.getAttribute('user-display-name') || name;
-    PublicKeyCredential.signalCurrentUserDetails({ rpId, userId, name, displayName }).catch((error) => console.warn(error));
+    // The creation options give the account its user name as the display name too.
+    PublicKeyCredential.signalCurrentUserDetails({ rpId, userId, name, displayName: name }).catch((error) => console.warn(error));
   }
 
   disconnectedCallback() {
