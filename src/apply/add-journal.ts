@@ -4,6 +4,7 @@
  * "before" get "after"); `undo` restores "before". Paths are relative to the project folder, so the project can
  * be moved or cloned. It lives in <project>/.passkey-migrate/add.json until `undo` (or the user) removes it.
  */
+import type { PasskeyDataShape } from '../model/schema.js';
 import { readFileSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -30,6 +31,8 @@ export interface AddJournal {
   /** where the database journal lives (db rollback reads it); null when the database is not part of it */
   dbJournalDir: string | null;
   keepExistingColumns: boolean;
+  /** how the migrated model stores the passkey data (columns: Oracle's MySQL provider); json when absent */
+  passkeyData?: PasskeyDataShape;
   files: JournalFile[];
   /** EF's bookkeeping tables that did not exist before (undo drops them again when they are empty) */
   createdTables: string[];
@@ -87,6 +90,7 @@ export function readAddJournal(projectDir: string): AddJournal | null {
     productVersion: typeof raw.productVersion === 'string' ? raw.productVersion : null,
     dbJournalDir: dbDir,
     keepExistingColumns: raw.keepExistingColumns === true,
+    passkeyData: raw.passkeyData === 'columns' ? 'columns' : 'json',
     files,
     createdTables: Array.isArray(raw.createdTables) ? (raw.createdTables as unknown[]).filter((t): t is string => typeof t === 'string') : [],
     sqliteCopy: copyOf(raw.sqliteCopy, projectDir),

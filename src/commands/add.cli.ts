@@ -1,6 +1,6 @@
 /** `passkey-migrate add`: its options and help; the command itself loads only when it runs. */
 import type { CommandSpec } from './command.js';
-import { aspnetVersionOption, connectTimeoutOption, lockTimeoutOption, manageUiOption, noPromptOption, onConflictOption, uiOption } from './options.js';
+import { aspnetVersionOption, switchMysqlProviderOption, connectTimeoutOption, lockTimeoutOption, manageUiOption, noPromptOption, onConflictOption, uiOption } from './options.js';
 import type { AddOptions } from './add.js';
 
 export const addCommand: CommandSpec<AddOptions> = {
@@ -22,6 +22,7 @@ export const addCommand: CommandSpec<AddOptions> = {
       .option('--require-clean-build', 'stop unless the app builds and EF agrees with its migrations before anything changes')
       .addOption(onConflictOption())
       .addOption(aspnetVersionOption())
+      .addOption(switchMysqlProviderOption())
       .option('--offline', 'do not ask NuGet sources; use the built-in known-good versions')
       .option('--connection <string>', 'use this connection string instead of the app configuration')
       .addOption(lockTimeoutOption())
@@ -33,7 +34,8 @@ Examples:
   $ passkey-migrate add                 show the plan, ask, apply
   $ passkey-migrate add --dry-run       the plan with diffs and SQL
   $ passkey-migrate add --check         for CI: exit 2 while anything is pending
-  $ passkey-migrate add --yes --on-conflict skip`,
+  $ passkey-migrate add --yes --on-conflict skip
+  $ passkey-migrate add --switch-mysql-provider   MySQL/MariaDB on Pomelo: move to Oracle's provider`,
       ),
   // The CI gate answers from the last check when nothing it read changed (commands/check-cache.ts).
   run: async (options, out) => {

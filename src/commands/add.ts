@@ -128,6 +128,7 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
       productVersion: plan.productVersion,
       dbJournalDir: options.skipDb ? null : (facts.migrations?.projectDir ?? projectDir),
       keepExistingColumns: options.keepExistingColumns ?? false,
+      passkeyData: plan.passkeyData,
       files: changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
       createdTables: missingTables,
     };
@@ -192,7 +193,7 @@ async function applyWithDatabase(facts: ProjectFacts, options: AddOptions, journ
           facts,
           provider: ctx.provider,
           keepExistingColumns: journal.keepExistingColumns,
-          overrides: { id: journal.migrationId, productVersion: journal.productVersion ?? undefined },
+          overrides: { id: journal.migrationId, productVersion: journal.productVersion ?? undefined, passkeyData: journal.passkeyData },
         },
         lockTimeoutMs: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
         journalDir: journal.dbJournalDir ?? ctx.journalDir,
@@ -251,7 +252,7 @@ async function showPlan(out: Output, plan: AddPlan, db: DbPlan | null, rel: (fil
   }
   if (plan.packages.length) {
     out.line(out.style('heading', 'Packages:'));
-    for (const p of plan.packages) out.line(`  ${p.id} ${p.from} -> ${p.to}  ${out.style('dim', `(${p.source})`)}`);
+    for (const p of plan.packages) out.line(`  ${p.id} ${p.from} -> ${p.renamedTo ? `${p.renamedTo} ` : ''}${p.to}  ${out.style('dim', `(${p.source})`)}`);
   }
   if (db && db.status === 'pending') {
     out.line(out.style('heading', `Database (${db.definition.id}):`));

@@ -5,7 +5,7 @@ import { redactConnectionString } from '../core/redact.js';
 import { engineTypes, noProviderCallMessage } from '../db/registry.js';
 import { readDatabase } from '../read/database/index.js';
 import type { DatabaseFacts } from '../read/database/identity-schema.js';
-import { requireConnection, type ProjectFacts } from '../read/project/index.js';
+import { passkeyDataShape, requireConnection, type ProjectFacts } from '../read/project/index.js';
 import { UserError } from '../core/errors.js';
 import { planAddFiles } from '../plan/add-plan.js';
 import { checkAppHealth, type AppHealth } from '../read/project/health.js';
@@ -50,6 +50,7 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
         baseDir: facts.msbuild.dir,
         tables: facts.identity.tables,
         keyType: facts.identity.keyType,
+        passkeyData: passkeyDataShape(facts),
         connectTimeoutMs: options.connectTimeout,
       });
       if (!database.exists) warnings.push(`the database ${database.target} does not exist yet; run the app's migrations first`);

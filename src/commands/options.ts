@@ -39,6 +39,12 @@ export const aspnetVersionOption = () =>
 /** --no-prompt: the enrollment prompt is generated off (Passkeys:Prompt=true turns it on again). */
 export const noPromptOption = () => new Option('--no-prompt', 'generate the invitation to add a passkey after a password sign-in turned off (Passkeys:Prompt=true turns it on)');
 
+export const switchMysqlProviderOption = () =>
+  new Option(
+    '--switch-mysql-provider',
+    "MySQL/MariaDB on Pomelo (no EF Core 10 release): move to Oracle's MySql.EntityFrameworkCore, checked by EF Core before anything is written (docs/mysql.md)",
+  ).conflicts(['skipRetarget']);
+
 export const uiOption = () => new Option('--ui <kind>', 'razor (Identity Razor Pages) or mvc (account controller); default: from the app').choices(['razor', 'mvc']);
 export const manageUiOption = () =>
   new Option('--manage-ui <kind>', 'where passkeys are managed: razor (Identity account pages) or mvc (ManageController); default: where the account menu links').choices([

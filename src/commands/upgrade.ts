@@ -8,6 +8,7 @@ import type { Output } from '../core/output.js';
 import { changeAction } from '../plan/file-change.js';
 import { StagedTree } from '../plan/tree.js';
 import { planUpgrade, type UpgradeOptions } from '../plan/upgrade-plan.js';
+import { planMigrationByEf } from '../plan/ef-tool-migration.js';
 import { applyJournaled, confirmOrRefuse, diffsOf, fileList, planSummary, printDiffs, refuseDirtyWorktree, relativeTo } from './plan-output.js';
 import { readTarget, type TargetOptions } from './target.js';
 
@@ -22,6 +23,11 @@ export async function upgrade(options: UpgradeCommandOptions, out: Output): Prom
   const facts = await readTarget(options);
   const tree = StagedTree.forProject(facts.fileStyle);
   const plan = await planUpgrade(facts, tree, options);
+  if (plan.migrationByEf) {
+    const ef = await planMigrationByEf(facts, tree, plan.productVersion);
+    plan.migrationId = ef.id;
+    plan.productVersion = ef.productVersion;
+  }
   const changes = tree.changes();
   const rel = relativeTo(facts.located.root);
   const write = () =>
@@ -54,7 +60,7 @@ export async function upgrade(options: UpgradeCommandOptions, out: Output): Prom
   }
   out.line(out.style('heading', options.check || options.dryRun ? 'Pending changes:' : 'Changes:'));
   for (const c of changes) out.line(`  ${changeAction(c)} ${rel(c.path)}  ${out.style('dim', `(${c.reason})`)}`);
-  for (const p of plan.packages) out.line(`  package ${p.id} ${p.from} -> ${p.to}  ${out.style('dim', `(${p.source})`)}`);
+  for (const p of plan.packages) out.line(`  package ${p.id} ${p.from} -> ${p.renamedTo ? `${p.renamedTo} ` : ''}${p.to}  ${out.style('dim', `(${p.source})`)}`);
   for (const note of plan.notes) out.warn(note);
   const summary = planSummary(changes, plan.packages.length);
   if (options.dryRun) {

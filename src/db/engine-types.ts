@@ -3,7 +3,7 @@
  * read layer compares a database with and the plan layer writes into migrations. Each engine's folder has one
  * (engines/<engine>/types.ts); registry.ts maps provider names to them. No driver is loaded for these.
  */
-import type { ProviderName } from '../model/schema.js';
+import type { ColumnDef, ProviderName } from '../model/schema.js';
 
 export interface EngineTypes {
   provider: ProviderName;
@@ -17,6 +17,11 @@ export interface EngineTypes {
   binary1024: string;
   /** the JSON column of IdentityUserPasskey (Data) */
   json: string;
+  /**
+   * IdentityPasskeyData mapped as columns of the passkeys table (PasskeyDataShape 'columns'), in the order EF
+   * creates them, when the engine's provider maps it that way
+   */
+  passkeyDataColumns?: ColumnDef[];
   /** a string column with a maximum length */
   boundedString(length: number): string;
   /** a string column without one */

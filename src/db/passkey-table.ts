@@ -2,7 +2,7 @@
  * The passkeys table as EF Core creates it for IdentityUserPasskey<TKey> on each engine, and how a table found in a
  * database is compared with it: shared by the read layer (detect) and the plan layer (the migration).
  */
-import type { ClrType, CreateIndexOp, CreateTableOp, IdentityTableRole, ProviderName, TableRef, TableShape } from '../model/schema.js';
+import type { ClrType, ColumnDef, CreateIndexOp, CreateTableOp, IdentityTableRole, PasskeyDataShape, ProviderName, TableRef, TableShape } from '../model/schema.js';
 import { engineTypes } from './registry.js';
 
 export const MIGRATION_NAME = 'AddPasskeySupport';
@@ -19,8 +19,14 @@ export function userKeyStoreType(provider: ProviderName, keyType: string): strin
 }
 
 /** The passkeys table and its index as EF Core creates them for IdentityUserPasskey<TKey>. */
-export function passkeyTableOps(provider: ProviderName, keyType: string, tables: Record<IdentityTableRole, TableRef>): [CreateTableOp, CreateIndexOp] {
+export function passkeyTableOps(
+  provider: ProviderName,
+  keyType: string,
+  tables: Record<IdentityTableRole, TableRef>,
+  shape: PasskeyDataShape = 'json',
+): [CreateTableOp, CreateIndexOp] {
   const passkeys = tables.userPasskeys;
+  const data: ColumnDef[] = shape === 'json' ? [{ name: 'Data', clrType: 'string', type: engineTypes(provider).json, nullable: false }] : dataColumns(provider);
   return [
     {
       kind: 'createTable',
@@ -28,7 +34,7 @@ export function passkeyTableOps(provider: ProviderName, keyType: string, tables:
       columns: [
         { name: 'CredentialId', clrType: 'byte[]', type: engineTypes(provider).binary1024, maxLength: 1024, nullable: false },
         { name: 'UserId', clrType: keyType as ClrType, type: userKeyStoreType(provider, keyType), nullable: false },
-        { name: 'Data', clrType: 'string', type: engineTypes(provider).json, nullable: false },
+        ...data,
       ],
       primaryKey: { name: `PK_${passkeys.name}`, columns: ['CredentialId'] },
       foreignKeys: [
@@ -43,6 +49,12 @@ export function passkeyTableOps(provider: ProviderName, keyType: string, tables:
     },
     { kind: 'createIndex', name: `IX_${passkeys.name}_UserId`, table: passkeys, columns: ['UserId'], unique: false },
   ];
+}
+
+function dataColumns(provider: ProviderName): ColumnDef[] {
+  const columns = engineTypes(provider).passkeyDataColumns;
+  if (!columns) throw new Error(`${provider}: no column mapping of the passkey data`);
+  return columns;
 }
 
 /** Differences between a passkeys table in the database and the one EF Core creates ([] when they agree). */

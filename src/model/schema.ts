@@ -30,7 +30,13 @@ export interface TableShape {
   indexes: { name: string; columns: string[]; unique: boolean }[];
 }
 
-export type ClrType = 'byte[]' | 'string' | 'Guid' | 'int' | 'long';
+export type ClrType = 'byte[]' | 'string' | 'Guid' | 'int' | 'long' | 'uint' | 'bool' | 'DateTimeOffset';
+
+/**
+ * How the passkey's WebAuthn data (IdentityPasskeyData) is stored: Identity's one JSON column `Data`, or, on
+ * Oracle's MySQL provider (no JSON columns for owned types), as columns `Data_*` of the passkeys table.
+ */
+export type PasskeyDataShape = 'json' | 'columns';
 
 export interface ColumnDef {
   name: string;

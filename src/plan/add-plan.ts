@@ -9,6 +9,8 @@ import type { ProjectFacts } from '../read/project/index.js';
 import { planDatabase, type DbPlan } from './db-plan.js';
 import type { FileChange } from './file-change.js';
 import { StagedTree } from './tree.js';
+import { planMigrationByEf } from './ef-tool-migration.js';
+import type { PasskeyDataShape } from '../model/schema.js';
 import { planUi, type UiKind, type UiOptions } from './ui/index.js';
 import { planUpgrade, type UpgradeOptions, type UpgradePlan } from './upgrade-plan.js';
 
@@ -23,18 +25,22 @@ export interface AddPlan {
   migrationId: string | null;
   uiKind: UiKind | null;
   productVersion: string;
+  passkeyData: PasskeyDataShape;
 }
 
 export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions, tree = StagedTree.forProject(facts.fileStyle)): Promise<AddPlan> {
   const upgrade = await planUpgrade(facts, tree, options);
   const ui = options.skipUi ? null : await planUi(facts, tree, options);
+  // Last, so that EF builds the whole plan (the UI too) in its scratch copy.
+  const ef = upgrade.migrationByEf ? await planMigrationByEf(facts, tree, upgrade.productVersion) : null;
   return {
     changes: tree.changes(),
     packages: upgrade.packages,
     notes: [...upgrade.notes, ...(ui?.notes ?? [])],
-    migrationId: upgrade.migrationId,
+    migrationId: ef?.id ?? upgrade.migrationId,
     uiKind: ui?.kind ?? null,
-    productVersion: upgrade.productVersion,
+    productVersion: ef?.productVersion ?? upgrade.productVersion,
+    passkeyData: upgrade.passkeyData,
   };
 }
 
@@ -44,6 +50,6 @@ export async function planAddDatabase(db: Kysely<any>, dialect: Dialect, facts: 
     facts,
     provider,
     keepExistingColumns,
-    overrides: { id: files.migrationId, productVersion: files.productVersion },
+    overrides: { id: files.migrationId, productVersion: files.productVersion, passkeyData: files.passkeyData },
   });
 }

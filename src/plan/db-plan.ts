@@ -4,7 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { ColumnInfo, Dialect, TableRef } from '../db/dialect.js';
-import type { ProjectFacts } from '../read/project/index.js';
+import { passkeyDataShape, type ProjectFacts } from '../read/project/index.js';
+import type { PasskeyDataShape } from '../model/schema.js';
 import { HISTORY_TABLE, readHistory } from '../read/database/identity-schema.js';
 import { snapshotColumns } from '../read/project/snapshot.js';
 import { efCoreVersion } from './ef-version.js';
@@ -50,10 +51,10 @@ export interface DbPlanInputs {
   provider: ProviderName;
   keepExistingColumns: boolean;
   /** the id and EF version the project's migration files will carry (`add` plans files and database together) */
-  overrides?: { id?: string | null; productVersion?: string };
+  overrides?: { id?: string | null; productVersion?: string; passkeyData?: PasskeyDataShape };
 }
 
-export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts): Promise<DbState> {
+export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: ProjectFacts, passkeyData = passkeyDataShape(facts)): Promise<DbState> {
   const tables = facts.identity.tables;
   const history = await readHistory(db, dialect, [HISTORY]);
   const historyExists = history.table !== null;
@@ -69,7 +70,7 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
   let problems: string[] = [];
   if (await dialect.tableExists(db, tables.userPasskeys)) {
     const shape = await dialect.shape(db, tables.userPasskeys);
-    problems = compareShape(dialect.provider, shape, passkeyTableOps(dialect.provider, facts.identity.keyType, tables));
+    problems = compareShape(dialect.provider, shape, passkeyTableOps(dialect.provider, facts.identity.keyType, tables, passkeyData));
     const indexOnly = problems.length === 1 && problems[0]!.startsWith('index ');
     passkeys = problems.length === 0 ? 'complete' : indexOnly ? 'missing-index' : 'mismatch';
   }
@@ -124,11 +125,12 @@ export async function definitionFor(inputs: DbPlanInputs, state: Pick<DbState, '
     keepExistingColumns: inputs.keepExistingColumns,
     existingColumns: state.columns,
     maxLengthForKeys: version3KeyLength(facts),
+    passkeyData: inputs.overrides?.passkeyData ?? passkeyDataShape(facts),
   });
 }
 
 export async function planDatabase(db: Kysely<any>, dialect: Dialect, inputs: DbPlanInputs): Promise<DbPlan> {
-  const state = await readDbState(db, dialect, inputs.facts);
+  const state = await readDbState(db, dialect, inputs.facts, inputs.overrides?.passkeyData);
   return stepsFor(await definitionFor(inputs, state), state, dialect);
 }
 

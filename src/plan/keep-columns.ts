@@ -4,10 +4,8 @@
  * that kept them. Added after base.OnModelCreating, or in a new OnModelCreating override.
  */
 import { render } from '../core/template.js';
-import { findAll, invokedName, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
-import { globalUsingsFor, type ProjectFacts } from '../read/project/index.js';
-import { applyEdits, type TextEdit } from './file-change.js';
-import { hasUsing, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
+import type { ProjectFacts } from '../read/project/index.js';
+import { addModelConfiguration } from './model-config.js';
 import type { StagedTree } from './tree.js';
 import { snapshotColumns } from '../read/project/snapshot.js';
 import type { ProviderName } from '../read/facts.js';
@@ -33,50 +31,9 @@ export async function planKeepColumns(facts: ProjectFacts, provider: ProviderNam
       .trimEnd()
       .split('\n');
   };
-  const parsed = await parseCSharp(file, text);
-  const cls = findAll(parsed.tree.rootNode, 'class_declaration').find((c) => c.childForFieldName('name')?.text === facts.identity.dbContext.name);
-  if (!cls) return;
-  refuseSyntaxErrors(cls, file);
-  const step = /\n\t/.test(text) ? '\t' : '    ';
-  const edits: TextEdit[] = [];
-  const method = findAll(cls, 'method_declaration').find((m) => m.childForFieldName('name')?.text === 'OnModelCreating');
-  if (method) {
-    const builder =
-      method
-        .childForFieldName('parameters')
-        ?.namedChildren.find((p): p is SyntaxNode => !!p)
-        ?.childForFieldName('name')?.text ?? 'builder';
-    const body = method.childForFieldName('body')!;
-    const baseCall = findAll(body, 'invocation_expression').find((c) => invokedName(c) === 'OnModelCreating' && /^base\./.test(c.text));
-    const statements = body.namedChildren.filter((c): c is SyntaxNode => !!c);
-    const anchor = baseCall?.parent ?? statements[statements.length - 1];
-    const indent = anchor ? /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', anchor.startIndex) + 1))![0] : step.repeat(2);
-    const at = anchor ? anchor.endIndex : body.startIndex + 1;
-    const block = configuration(builder)
-      .map((l) => `\n${indent}${l}`)
-      .join('');
-    edits.push({ at, end: at, text: anchor ? `\n${block}` : block });
-  } else {
-    const body = cls.childForFieldName('body')!;
-    const classIndent = /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', cls.startIndex) + 1))![0];
-    const m = classIndent + step;
-    // templates/ef/OnModelCreating.cs.tmpl, in the file's indent step, at the class members' indent.
-    const block = render('ef/OnModelCreating.cs.tmpl', {
-      Configuration: configuration('builder')
-        .map((l) => '    ' + l)
-        .join('\n'),
-    })
-      .trimEnd()
-      .split('\n')
-      .map((l) => l.replace(/^(?: {4})+/, (run) => step.repeat(run.length / 4)))
-      .map((l) => (l ? m + l : l))
-      .join('\n');
-    const members = body.namedChildren.filter((c): c is SyntaxNode => !!c);
-    const closing = body.endIndex - 1;
-    const at = members.length ? members[members.length - 1]!.endIndex : body.startIndex + 1;
-    edits.push({ at, end: members.length ? at : closing, text: members.length ? `\n\n${block}` : `\n${block}\n${classIndent}` });
-  }
-  if (!hasUsing(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity', globalUsingsFor(facts, file)))
-    edits.push(usingEdit(parsed.tree.rootNode, text, 'Microsoft.AspNetCore.Identity'));
-  tree.write(file, applyEdits(text, edits), 'keep existing columns (--keep-existing-columns)');
+  await addModelConfiguration(facts, tree, {
+    onModelCreating: configuration,
+    usings: ['Microsoft.AspNetCore.Identity'],
+    reason: 'keep existing columns (--keep-existing-columns)',
+  });
 }

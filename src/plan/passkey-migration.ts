@@ -8,7 +8,7 @@
  *   they are (EF emits no column change there).
  * Column changes are planned from the database as it is, so a column already in shape is left alone.
  */
-import type { ColumnInfo, IdentityTableRole, Operation, ProviderName, TableRef } from '../model/schema.js';
+import type { ColumnInfo, IdentityTableRole, Operation, PasskeyDataShape, ProviderName, TableRef } from '../model/schema.js';
 
 import { boundedString, canonicalType, MIGRATION_NAME, passkeyTableOps, sameType } from '../db/passkey-table.js';
 
@@ -37,6 +37,8 @@ export interface PlanInputs {
   existingColumns: Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>>;
   /** Stores.MaxLengthForKeys once the app is on Version3 (0 becomes 128 from Version2 on) */
   maxLengthForKeys: number;
+  /** Identity's JSON column, or columns (Oracle's MySQL provider) */
+  passkeyData?: PasskeyDataShape;
 }
 
 export function planPasskeyMigration(inputs: PlanInputs): MigrationDefinition {
@@ -78,7 +80,7 @@ export function planPasskeyMigration(inputs: PlanInputs): MigrationDefinition {
     }
   }
 
-  operations.push(...passkeyTableOps(provider, inputs.keyType, tables));
+  operations.push(...passkeyTableOps(provider, inputs.keyType, tables, inputs.passkeyData));
 
   return { id: inputs.id, name: MIGRATION_NAME, productVersion: inputs.productVersion, provider, operations };
 }

@@ -33,7 +33,7 @@ export interface RestoreVerdict {
 }
 
 /** The common folder of a set of absolute paths. */
-function commonDir(files: string[]): string {
+export function commonDir(files: string[]): string {
   let base = path.dirname(files[0]!);
   for (const file of files) {
     while (!(file + path.sep).startsWith(base.endsWith(path.sep) ? base : base + path.sep)) base = path.dirname(base);

@@ -9,7 +9,8 @@ import { UserError } from '../core/errors.js';
 import { BUILTIN_EF_VERSION } from './passkey-migration.js';
 import { compareVersions, newestOfMajor, noneAnswering, nugetSources, packageVersions } from '../read/nuget.js';
 import { loadMsbuildFile, targetFrameworks, type MsbuildProject, type PackageReference, type PropertySetting } from '../read/project/msbuild.js';
-import { textOf } from '../read/project/xml.js';
+import { descendants, textOf } from '../read/project/xml.js';
+import { ORACLE_MYSQL, ORACLE_MYSQL_BUILTIN, POMELO } from './mysql-switch.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { applyEdits, type TextEdit } from './file-change.js';
 import { restoreStaged } from './restore-check.js';
@@ -28,7 +29,7 @@ const UPDATED =
 const MICROSOFT = /^Microsoft\./i;
 
 export interface RetargetResult {
-  packages: { id: string; from: string; to: string; source: string }[];
+  packages: { id: string; from: string; to: string; source: string; renamedTo?: string }[];
   notes: string[];
 }
 
@@ -37,7 +38,11 @@ interface PendingEdit {
   edit: TextEdit;
 }
 
-export async function planRetarget(facts: ProjectFacts, tree: StagedTree, options: { aspnetVersion?: string; offline?: boolean }): Promise<RetargetResult> {
+export async function planRetarget(
+  facts: ProjectFacts,
+  tree: StagedTree,
+  options: { aspnetVersion?: string; offline?: boolean; switchMysqlProvider?: boolean },
+): Promise<RetargetResult> {
   const projects: MsbuildProject[] = [facts.msbuild, ...facts.references];
   const edits: PendingEdit[] = [];
   const notes: string[] = [];
@@ -125,11 +130,23 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       versionFor.set(id, { version: options.aspnetVersion, source: '--aspnet-version' });
       continue;
     }
+    if (/^pomelo\.entityframeworkcore\.mysql$/i.test(ref.id) && options.switchMysqlProvider) {
+      // --switch-mysql-provider: the id becomes Oracle's (idEdits below), the version its newest 10.x.
+      const oracle = sources.length ? await packageVersions(ORACLE_MYSQL, sources) : { versions: [], answered: [], failed: [] };
+      const version = newestOfMajor(oracle.versions, 10);
+      if (!version && oracle.answered.length > 0) {
+        throw new UserError(`--switch-mysql-provider: ${ORACLE_MYSQL} has no 10.0.x version on ${oracle.answered.join(', ')} (the project's NuGet sources)`, {
+          hint: 'add a NuGet source that has it',
+        });
+      }
+      versionFor.set(id, version ? { version, source: oracle.answered.join(', ') } : { version: ORACLE_MYSQL_BUILTIN, source: 'built-in (no NuGet source answered)' });
+      continue;
+    }
     const newest = newestOfMajor(lookup.versions, 10);
     if (newest) {
       versionFor.set(id, { version: newest, source: lookup.answered.join(', ') });
     } else if (/^pomelo\.entityframeworkcore\.mysql$/i.test(ref.id)) {
-      throw pomeloHasNoEf10(ref.id, lookup.answered, lookup.versions);
+      throw pomeloHasNoEf10(ref.id, lookup.answered, lookup.versions, oracleOn(lookup.answered.length ? await packageVersions(ORACLE_MYSQL, sources) : null));
     } else if (lookup.answered.length > 0) {
       throw new UserError(`${ref.id} has no 10.0.x version on ${lookup.answered.join(', ')} (the project's NuGet sources); .NET 10's Identity needs one`, {
         hint: 'add a NuGet source that has it, or pin with --aspnet-version',
@@ -172,8 +189,11 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
       editsAt.set(key, { edit, version: target.version, by: ref.id });
       edits.push(edit);
     }
-    if (!packages.some((p) => p.id.toLowerCase() === ref.id.toLowerCase())) packages.push({ id: ref.id, from: ref.version ?? '?', to: target.version, source: target.source });
+    const switched = options.switchMysqlProvider && ref.id.toLowerCase() === POMELO.toLowerCase();
+    if (!packages.some((p) => p.id.toLowerCase() === ref.id.toLowerCase()))
+      packages.push({ id: ref.id, from: ref.version ?? '?', to: target.version, source: target.source, ...(switched ? { renamedTo: ORACLE_MYSQL } : {}) });
   }
+  if (options.switchMysqlProvider) edits.push(...packageIdEdits(projects, POMELO, ORACLE_MYSQL));
 
   // NuGet's verdict on the retargeted graph: pins below what the .NET 10 packages need are raised to that.
   if (!options.offline && edits.length > 0 && noneAnswering(sources)) {
@@ -251,6 +271,24 @@ export async function planRetarget(facts: ProjectFacts, tree: StagedTree, option
   return { packages, notes };
 }
 
+/** The edits that rename a package wherever an item names it (PackageReference, PackageVersion, Include or Update). */
+function packageIdEdits(projects: MsbuildProject[], from: string, to: string): PendingEdit[] {
+  const edits: PendingEdit[] = [];
+  const files = new Set(projects.flatMap((p) => p.files.map((f) => f.path)));
+  for (const file of files) {
+    const { text, root } = loadMsbuildFile(file);
+    for (const element of descendants(root)) {
+      if (!/^(PackageReference|PackageVersion|GlobalPackageReference)$/.test(element.name)) continue;
+      const startTag = text.slice(element.start, element.openEnd);
+      const match = /\b(Include|Update)\s*=\s*(["'])([^"']*)\2/.exec(startTag);
+      if (!match || match[3]!.trim().toLowerCase() !== from.toLowerCase()) continue;
+      const at = element.start + match.index + match[0].length - 1 - match[3]!.length;
+      edits.push({ file, edit: { at, end: at + match[3]!.length, text: to } });
+    }
+  }
+  return edits;
+}
+
 /** The edit that sets a package's version where it is written: an attribute, a child element, or a property. */
 function versionEdit(ref: PackageReference, version: string, projects: MsbuildProject[]): PendingEdit | null {
   const element = ref.versionElement!;
@@ -302,14 +340,22 @@ function lineOf(setting: PropertySetting): number {
  * tried and found is in docs/mysql.md (Oracle's MySql.EntityFrameworkCore 10.0.12 cannot map Identity's JSON
  * passkey data; mapped as columns it works); the refusal says what the user can do today.
  */
-function pomeloHasNoEf10(id: string, answered: string[], versions: string[]): UserError {
+function pomeloHasNoEf10(id: string, answered: string[], versions: string[], oracle: string): UserError {
   const where = answered.length
     ? `on ${answered.join(', ')} (the project's NuGet sources${versions.length ? `: ${versions.slice(-3).join(', ')}` : ''})`
     : '(no NuGet source was asked or answered)';
-  return new UserError(`${id} has no EF Core 10 release ${where}, and Identity's passkeys (schema Version3) need EF Core 10; Pomelo 9 does not run on it`, {
-    code: 'mysql-provider',
-    hint:
-      "follow PomeloFoundation/Pomelo.EntityFrameworkCore.MySql#2007 for its release; Oracle's MySql.EntityFrameworkCore 10.0.12 runs on EF Core 10 but cannot map " +
-      "Identity's JSON passkey data as it is (dotnet/aspnetcore#64939): docs/mysql.md has the model configuration we proved on MariaDB (register, rename, delete) and the trade-offs of switching",
-  });
+  return new UserError(
+    `${id} has no EF Core 10 release ${where}, and Identity's passkeys (schema Version3) need EF Core 10; Pomelo 9 does not run on it. ` +
+      `Pass --switch-mysql-provider to move the app to Oracle's ${ORACLE_MYSQL} ${oracle}`,
+    {
+      code: 'mysql-provider',
+      hint:
+        "the switch renames the package, rewrites UseMySql(...) as UseMySQL(...) and Pomelo's calls in the migrations, keeps DateTimeOffset columns as datetime(6), and maps the passkey data as columns " +
+        "(Oracle's provider cannot map Identity's JSON passkey data, dotnet/aspnetcore#64939); docs/mysql.md has the trade-offs. Or keep Pomelo and follow PomeloFoundation/Pomelo.EntityFrameworkCore.MySql#2007",
+    },
+  );
+}
+
+function oracleOn(lookup: { versions: string[] } | null): string {
+  return (lookup && newestOfMajor(lookup.versions, 10)) ?? ORACLE_MYSQL_BUILTIN;
 }

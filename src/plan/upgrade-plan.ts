@@ -13,12 +13,17 @@ import { planRetarget } from './retarget.js';
 import { planSchemaVersion } from './schema-version.js';
 import type { StagedTree } from './tree.js';
 import { noProviderCallMessage } from '../db/registry.js';
+import { passkeyDataShape } from '../read/project/index.js';
+import type { PasskeyDataShape } from '../model/schema.js';
+import { planOracleMysqlModel, planPomeloSwitch, POMELO, usesPackage } from './mysql-switch.js';
 
 export interface UpgradeOptions {
   aspnetVersion?: string;
   keepExistingColumns?: boolean;
   skipRetarget?: boolean;
   offline?: boolean;
+  /** move a Pomelo app to Oracle's MySql.EntityFrameworkCore (plan/mysql-switch.ts) */
+  switchMysqlProvider?: boolean;
 }
 
 export interface PackageChange {
@@ -26,6 +31,8 @@ export interface PackageChange {
   from: string;
   to: string;
   source: string;
+  /** the package is replaced by another (Pomelo.EntityFrameworkCore.MySql -> MySql.EntityFrameworkCore) */
+  renamedTo?: string;
 }
 
 export interface UpgradePlan {
@@ -34,6 +41,10 @@ export interface UpgradePlan {
   migrationId: string | null;
   /** the EF Core version the migration files (and the history row) carry */
   productVersion: string;
+  /** how the model stores the passkey data once upgraded */
+  passkeyData: PasskeyDataShape;
+  /** the migration files are still to be written, by EF Core itself (planMigrationByEf, once the whole plan is staged) */
+  migrationByEf: boolean;
 }
 
 /** The EF Core version after the upgrade: the version EF Core's packages are moved to, else the project's own. */
@@ -61,12 +72,20 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
       },
     );
   }
+  const switching = !!options.switchMysqlProvider && usesPackage(facts, POMELO);
+  if (options.switchMysqlProvider && !switching) notes.push(`--switch-mysql-provider: the app does not use ${POMELO}; nothing to switch`);
+  if (switching && options.skipRetarget) {
+    throw new UserError('--switch-mysql-provider changes the provider package, which --skip-retarget leaves alone', { hint: 'leave out one of the two' });
+  }
   if (!options.skipRetarget) {
-    const retarget = await planRetarget(facts, tree, { aspnetVersion: options.aspnetVersion, offline: options.offline });
+    const retarget = await planRetarget(facts, tree, { aspnetVersion: options.aspnetVersion, offline: options.offline, switchMysqlProvider: switching });
     packages = retarget.packages;
     notes.push(...retarget.notes);
   }
   await planSchemaVersion(facts, tree);
+  if (switching) notes.push(...(await planPomeloSwitch(facts, tree)));
+  const passkeyData: PasskeyDataShape = switching ? 'columns' : passkeyDataShape(facts);
+  if (passkeyData === 'columns') await planOracleMysqlModel(facts, tree, switching);
   if (options.keepExistingColumns) await planKeepColumns(facts, provider, tree);
   const productVersion = efVersionAfter(facts, packages);
   let migrationId: string | null = facts.migrations?.migrations.find((m) => /_AddPasskeySupport$/.test(m)) ?? null;
@@ -74,6 +93,9 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
     notes.push(
       'the app has no EF Core migrations (it may call EnsureCreated): no migration files are written; `passkey-migrate db update` adds the passkeys table to its database',
     );
+  } else if (!migrationId && passkeyData === 'columns') {
+    // Oracle's provider: EF Core writes the migration files itself, from the whole staged plan (ef-tool-migration.ts).
+    return { packages, notes, migrationId: null, productVersion, passkeyData, migrationByEf: true };
   } else if (!migrationId) {
     const ef = (await planEfMigration(facts, provider, tree, { keepExistingColumns: options.keepExistingColumns ?? false, productVersion }))!;
     migrationId = ef.definition.id;
@@ -81,5 +103,5 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
     tree.write(ef.files.designer.path, ef.files.designer.text, 'EF migration AddPasskeySupport (designer)');
     tree.write(facts.migrations.snapshotFile, ef.files.snapshot.text, 'EF model snapshot');
   }
-  return { packages, notes, migrationId, productVersion };
+  return { packages, notes, migrationId, productVersion, passkeyData, migrationByEf: false };
 }

@@ -94,8 +94,19 @@ describe('what upgrade refuses', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(
-      /^error: Pomelo\.EntityFrameworkCore\.MySql has no EF Core 10 release on .+\(the project's NuGet sources: .*9\.0\.0\), and Identity's passkeys \(schema Version3\) need EF Core 10; Pomelo 9 does not run on it \(follow PomeloFoundation\/Pomelo\.EntityFrameworkCore\.MySql#2007 .*MySql\.EntityFrameworkCore 10\.0\.12 .*dotnet\/aspnetcore#64939.*docs\/mysql\.md/,
+      /^error: Pomelo\.EntityFrameworkCore\.MySql has no EF Core 10 release on .+\(the project's NuGet sources: .*9\.0\.0\), and Identity's passkeys \(schema Version3\) need EF Core 10; Pomelo 9 does not run on it\. Pass --switch-mysql-provider to move the app to Oracle's MySql\.EntityFrameworkCore 10\.0\.12 \(the switch renames the package, .*dotnet\/aspnetcore#64939\).*docs\/mysql\.md.*PomeloFoundation\/Pomelo\.EntityFrameworkCore\.MySql#2007\)\s*$/,
     );
+    expect(treeDigest(dir)).toBe(before);
+  });
+
+  it('--switch-mysql-provider with --skip-retarget: one line, nothing written', async () => {
+    const dir = copyFixture('multi-mysql');
+    scratch.push(dir);
+    const before = treeDigest(dir);
+    const result = await runCli(['upgrade', '--yes', '--project', dir, '--switch-mysql-provider', '--skip-retarget']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--switch-mysql-provider.*--skip-retarget/);
     expect(treeDigest(dir)).toBe(before);
   });
 

@@ -50,7 +50,7 @@ async function pgAdmin(statement: string): Promise<void> {
   }
 }
 
-interface ScratchDatabase {
+export interface ScratchDatabase {
   connectionString: string;
   database: string;
   drop(): Promise<void>;

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dialectFor } from '../../src/db/registry.js';
-import type { ColumnInfo, IdentityTableRole, ProviderName, TableRef } from '../../src/model/schema.js';
-import { planPasskeyMigration } from '../../src/plan/passkey-migration.js';
+import type { ColumnInfo, IdentityTableRole, ProviderName, TableRef, TableShape } from '../../src/model/schema.js';
+import { compareShape, passkeyTableOps, planPasskeyMigration } from '../../src/plan/passkey-migration.js';
 
 const ROLES: Record<IdentityTableRole, string> = {
   users: 'AspNetUsers',
@@ -117,5 +117,46 @@ describe('mysql (MariaDB): no EF Core 10 provider here, so its SQL is stated', (
 
       COMMIT;"
     `);
+  });
+});
+
+describe("mysql with Oracle's provider: the passkey data as columns", () => {
+  const tables = Object.fromEntries(Object.entries(ROLES).map(([role, name]) => [role, { name: role === 'users' ? 'Users' : name, schema: null }])) as Record<
+    IdentityTableRole,
+    TableRef
+  >;
+  const ops = passkeyTableOps('mysql', 'int', { ...tables, userPasskeys: { name: 'AspNetUserPasskeys', schema: null } }, 'columns');
+  // The table as MariaDB 10.11's catalog reports the one EF creates (SHOW CREATE TABLE in docs/mysql.md).
+  const reported: [string, string, boolean][] = [
+    ['CredentialId', 'varbinary(1024)', false],
+    ['UserId', 'int(11)', false],
+    ['Data_PublicKey', 'longblob', false],
+    ['Data_Name', 'longtext', true],
+    ['Data_CreatedAt', 'datetime(6)', false],
+    ['Data_SignCount', 'int(10) unsigned', false],
+    ['Data_Transports', 'longtext', true],
+    ['Data_IsUserVerified', 'tinyint(1)', false],
+    ['Data_IsBackupEligible', 'tinyint(1)', false],
+    ['Data_IsBackedUp', 'tinyint(1)', false],
+    ['Data_AttestationObject', 'longblob', false],
+    ['Data_ClientDataJson', 'longblob', false],
+  ];
+  const shape = (columns: [string, string, boolean][]): TableShape => ({
+    columns: columns.map(([name, type, nullable]) => column(name, type, nullable)),
+    primaryKey: { name: 'PRIMARY', columns: ['CredentialId'] },
+    foreignKeys: [{ name: 'FK_AspNetUserPasskeys_Users_UserId', columns: ['UserId'], principalTable: 'Users', principalColumns: ['Id'], onDelete: 'CASCADE' }],
+    indexes: [{ name: 'IX_AspNetUserPasskeys_UserId', columns: ['UserId'], unique: false }],
+  });
+
+  it('the catalog spelling of the table EF creates agrees (display widths, tinyint(1) for bool)', () => {
+    expect(compareShape('mysql', shape(reported), ops)).toEqual([]);
+  });
+
+  it('Identity’s JSON column instead, or a bool column as a wider tinyint, is named', () => {
+    expect(compareShape('mysql', shape([...reported.slice(0, 2), ['Data', 'longtext', false]]), ops)).toEqual(
+      expect.arrayContaining(['column Data_PublicKey is missing', 'unexpected column Data']),
+    );
+    const wide = reported.map((c): [string, string, boolean] => (c[0] === 'Data_IsBackedUp' ? [c[0], 'tinyint(4)', c[2]] : c));
+    expect(compareShape('mysql', shape(wide), ops)).toEqual(['column Data_IsBackedUp is tinyint(4), expected tinyint(1)']);
   });
 });

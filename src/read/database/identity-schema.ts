@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { IdentityTableRole, ProviderName } from '../facts.js';
 import type { Dialect, TableRef } from '../../db/dialect.js';
 import { compareShape, passkeyTableOps } from '../../db/passkey-table.js';
+import type { PasskeyDataShape } from '../../model/schema.js';
 
 export type PasskeysTableState = 'present' | 'absent' | 'mismatch';
 
@@ -33,6 +34,8 @@ export async function readDatabaseFacts(options: {
   tables: Record<IdentityTableRole, TableRef>;
   /** the user key's CLR type (string, Guid, int, long), for the passkeys table EF creates */
   keyType: string;
+  /** how the app's model stores the passkey data (read/project: passkeyDataShape) */
+  passkeyData?: PasskeyDataShape;
 }): Promise<DatabaseFacts> {
   const { db, dialect } = options;
   const tables = {} as DatabaseFacts['tables'];
@@ -52,7 +55,7 @@ export async function readDatabaseFacts(options: {
   let passkeysTableProblems: string[] = [];
   if (tables.userPasskeys.exists) {
     const shape = await dialect.shape(db, tables.userPasskeys);
-    passkeysTableProblems = compareShape(dialect.provider, shape, passkeyTableOps(dialect.provider, options.keyType, options.tables));
+    passkeysTableProblems = compareShape(dialect.provider, shape, passkeyTableOps(dialect.provider, options.keyType, options.tables, options.passkeyData));
     passkeysTable = passkeysTableProblems.length === 0 ? 'present' : 'mismatch';
   }
 

@@ -5,6 +5,7 @@ import type { ProviderName } from '../facts.js';
 import { dialectFor } from '../../db/registry.js';
 import { readDatabaseFacts, type DatabaseFacts } from './identity-schema.js';
 import type { IdentityFacts } from '../project/identity.js';
+import type { PasskeyDataShape } from '../../model/schema.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
@@ -14,6 +15,7 @@ export async function readDatabase(options: {
   baseDir: string;
   tables: IdentityFacts['tables'];
   keyType: string;
+  passkeyData?: PasskeyDataShape;
   connectTimeoutMs?: number;
 }): Promise<DatabaseFacts> {
   const dialect = await dialectFor(options.provider);
@@ -27,7 +29,7 @@ export async function readDatabase(options: {
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
   try {
-    return await readDatabaseFacts({ db, dialect, target: target.display, tables: options.tables, keyType: options.keyType });
+    return await readDatabaseFacts({ db, dialect, target: target.display, tables: options.tables, keyType: options.keyType, passkeyData: options.passkeyData });
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`reading the ${dialect.label} database ${target.display} failed: ${(error as Error).message.split('\n')[0]}`);

@@ -12,6 +12,7 @@ import { evaluateProject } from './evaluate.js';
 import { findUpwards, readMsbuildProject, targetFrameworks, type MsbuildProject } from './msbuild.js';
 import { listCSharpFiles, type SourceFile } from './sources.js';
 import { readUi, type UiFacts } from './ui.js';
+import type { PasskeyDataShape } from '../../model/schema.js';
 
 export interface ProjectFacts {
   located: LocatedProject;
@@ -181,6 +182,16 @@ function fileStyleOf(sources: SourceFile[]): ProjectFacts['fileStyle'] {
 export function globalUsingsFor(facts: ProjectFacts, file: string): ReadonlySet<string> {
   const owner = [facts.msbuild, ...facts.references].filter((p) => file.startsWith(p.dir + path.sep)).sort((a, b) => b.dir.length - a.dir.length)[0];
   return owner?.globalUsings ?? new Set();
+}
+
+/**
+ * How the app's model stores the passkey data: as columns on Oracle's MySQL provider (MySql.EntityFrameworkCore,
+ * which maps no JSON column for an owned type; `add --switch-mysql-provider` configures that), else Identity's
+ * JSON column.
+ */
+export function passkeyDataShape(facts: ProjectFacts): PasskeyDataShape {
+  const oracle = [facts.msbuild, ...facts.references].some((p) => p.packages.some((r) => /^mysql\.entityframeworkcore$/i.test(r.id)));
+  return facts.identity.provider?.name === 'mysql' && oracle ? 'columns' : 'json';
 }
 
 /** The connection string, or a clear error saying where we looked. */
