@@ -66,7 +66,7 @@ export async function planMigrationByEf(facts: ProjectFacts, tree: StagedTree, e
     tree.write(migrations.snapshotFile, snapshot, 'EF model snapshot (written by dotnet ef)');
     return { id, productVersion };
   } finally {
-    if (!process.env.PKM_KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
