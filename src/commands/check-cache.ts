@@ -18,16 +18,18 @@ import { firstChanged, startRecording, type InputEntry } from '../core/input-rec
 import type { Output } from '../core/output.js';
 import { version } from '../core/version.js';
 import type { IdentityTableRole, ProviderName } from '../read/facts.js';
+import type { PasskeyDataShape } from '../model/schema.js';
 import { cacheDir } from '../read/project/evaluate.js';
 import type { AddOptions, CheckObservation } from './add.js';
 
-const ENTRY_VERSION = 1;
+const ENTRY_VERSION = 2;
 
 interface DbRecipe {
   provider: ProviderName;
   projectDir: string;
   tables: Record<IdentityTableRole, { name: string; schema: string | null }>;
   keyType: string;
+  passkeyData: PasskeyDataShape;
   /** where the connection string comes from: --connection, or the app's configuration (resolved again) */
   connection: { kind: 'option' } | { kind: 'config'; name: string; userSecretsId?: string };
   fingerprint: string;
@@ -117,7 +119,7 @@ async function databaseFingerprint(recipe: Omit<DbRecipe, 'fingerprint'>, option
   const db = await dialect.open(connection, recipe.projectDir, { connectTimeoutMs: options.connectTimeout ?? 5000, lockTimeoutMs: options.lockTimeout ?? 30_000 });
   try {
     const facts = { identity: { tables: recipe.tables, keyType: recipe.keyType } } as unknown as import('../read/project/index.js').ProjectFacts;
-    const state = await readDbState(db, dialect, facts);
+    const state = await readDbState(db, dialect, facts, recipe.passkeyData);
     const bookkeeping: boolean[] = [];
     for (const name of BOOKKEEPING) bookkeeping.push(await dialect.tableExists(db, { name, schema: null }));
     return fingerprintOf(state, bookkeeping);
@@ -205,6 +207,7 @@ export async function checkWithCache(options: AddOptions, out: Output, full: (ob
       projectDir: facts.msbuild.dir,
       tables: facts.identity.tables,
       keyType: facts.identity.keyType,
+      passkeyData: dbPlan.state.passkeyData,
       connection,
       fingerprint: fingerprintOf(
         dbPlan.state,

@@ -26,6 +26,8 @@ export interface DbState {
   /** the database holds no tables at all (a new or zero-byte file) */
   empty: boolean;
   columns: Partial<Record<'users' | 'userLogins' | 'userTokens', ColumnInfo[]>>;
+  /** the shape the passkeys table was compared with (Identity's JSON column, or columns on Oracle's MySQL provider) */
+  passkeyData: PasskeyDataShape;
 }
 
 export type StepKind = 'alterColumn' | 'createTable' | 'createIndex' | 'history';
@@ -74,7 +76,7 @@ export async function readDbState(db: Kysely<any>, dialect: Dialect, facts: Proj
     const indexOnly = problems.length === 1 && problems[0]!.startsWith('index ');
     passkeys = problems.length === 0 ? 'complete' : indexOnly ? 'missing-index' : 'mismatch';
   }
-  return { historyExists, appliedMigrations, appliedId: appliedMigrations.find(isPasskeyMigrationId) ?? null, passkeys, problems, columns, missingTables, empty };
+  return { historyExists, appliedMigrations, appliedId: appliedMigrations.find(isPasskeyMigrationId) ?? null, passkeys, problems, columns, missingTables, empty, passkeyData };
 }
 
 function tableName(ref: TableRef): string {
@@ -95,6 +97,7 @@ export function modelState(facts: ProjectFacts, provider: ProviderName): DbState
     columns: snapshotColumns(facts, provider),
     missingTables: [],
     empty: false,
+    passkeyData: passkeyDataShape(facts),
   };
 }
 

@@ -52,7 +52,7 @@ describe('verify cannot pass falsely, names what it waited for, and cleans up', 
         'returnUrl ??= Url.Content("~/");\n            ModelState.AddModelError(string.Empty, "Registration is closed.");\n            if (ModelState.ErrorCount > 0) { return Page(); }',
       ),
     );
-    const result = await runCli(['verify', '--project', app.dir, '--json', '--timeout', '5000']);
+    const result = await runCli(['verify', '--project', app.dir, '--json', '--timeout', '15000']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.steps[0]).toMatchObject({ name: 'register an account', ok: false });
@@ -64,10 +64,10 @@ describe('verify cannot pass falsely, names what it waited for, and cleans up', 
     writeFileSync(register(), original);
     const login = path.join(app.dir, 'Areas', 'Identity', 'Pages', 'Account', 'Login.cshtml');
     writeFileSync(login, readFileSync(login, 'utf8').replace(/^.*<passkey-submit-button\b.*$/m, ''));
-    const result = await runCli(['verify', '--project', app.dir, '--timeout', '3000']);
+    const result = await runCli(['verify', '--project', app.dir, '--timeout', '10000']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^FAIL sign in with the passkey \(button\): no passkey sign-in button \(button\[name="__passkeySubmit"\]\) on http:\/\/localhost:\d+\/Identity\/Account\/Login within 3 s \[screenshot .+\.png\]$/m,
+      /^FAIL sign in with the passkey \(button\): no passkey sign-in button \(button\[name="__passkeySubmit"\]\) on http:\/\/localhost:\d+\/Identity\/Account\/Login within 10 s \[screenshot .+\.png\]$/m,
     );
     const shot = /\[screenshot (.+\.png)\]/.exec(result.stdout)![1]!;
     expect(shot.startsWith(path.join(os.tmpdir(), 'passkey-migrate'))).toBe(true);
