@@ -15,6 +15,8 @@ import { applyProject } from '../apply/project-apply.js';
 import { planAddDatabase, planAddFiles, type AddPlan } from '../plan/add-plan.js';
 import { keepSqliteBytes } from '../apply/sqlite-bytes.js';
 import type { DbPlan } from '../plan/db-plan.js';
+import { findMigrateCalls, MARIADB_MIGRATE_FAILURE, POMELO, usesPackage } from '../plan/mysql-switch.js';
+import { StagedTree } from '../plan/tree.js';
 import { checkAppHealth } from '../read/project/health.js';
 import { type ProjectFacts } from '../read/project/index.js';
 import { dbContextFor, DEFAULT_LOCK_TIMEOUT_MS, openDatabase, type DbCommandOptions } from './db-context.js';
@@ -39,6 +41,8 @@ export interface AddOptions extends DbCommandOptions {
   onConflict?: string;
   aspnetVersion?: string;
   offline?: boolean;
+  /** move a Pomelo app to Oracle's MySql.EntityFrameworkCore (docs/mysql.md) */
+  switchMysqlProvider?: boolean;
   /** stop unless the untouched app builds and EF agrees with its migrations */
   requireCleanBuild?: boolean;
 }
@@ -89,6 +93,7 @@ export async function add(options: AddOptions, out: Output, observe?: (seen: Che
     journal = interrupted;
   } else {
     if (options.requireCleanBuild) await requireCleanBuild(facts, out);
+    if (options.switchMysqlProvider && !options.skipDb) await refuseMariaDbMigrate(facts, options);
     plan = await planAddFiles(facts, { ...options, keepExistingColumns: options.keepExistingColumns ?? false });
     const planned = options.skipDb ? { plan: null, missingTables: [], target: null } : await planDb(facts, options, plan);
     const { plan: db, missingTables } = planned;
@@ -243,6 +248,29 @@ async function planDb(facts: ProjectFacts, options: AddOptions, plan: AddPlan): 
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * --switch-mysql-provider on MariaDB, where the app applies its migrations itself: it would no longer start.
+ * Checked first (one static read and one query), before EF's scratch build.
+ */
+async function refuseMariaDbMigrate(facts: ProjectFacts, options: AddOptions): Promise<void> {
+  if (!usesPackage(facts, POMELO)) return;
+  const calls = await findMigrateCalls(facts, StagedTree.forProject(facts.fileStyle));
+  if (!calls.length) return;
+  const ctx = await dbContextFor(facts, options);
+  if (!ctx.dialect.serverVersion) return;
+  const { db } = await openDatabase(ctx, options);
+  let version: string;
+  try {
+    version = await ctx.dialect.serverVersion(db);
+  } finally {
+    await db.destroy();
+  }
+  if (!/mariadb/i.test(version)) return;
+  throw new UserError(`the server is MariaDB (${version}) and the app calls Database.Migrate() (${calls.join(', ')}): ${MARIADB_MIGRATE_FAILURE}`, {
+    hint: 'apply migrations outside the app (dotnet ef migrations script and the mariadb client) and remove that call, or run MySQL, or keep Pomelo and wait for its EF Core 10 release (PomeloFoundation/Pomelo.EntityFrameworkCore.MySql#2007); nothing was written',
+  });
 }
 
 async function showPlan(out: Output, plan: AddPlan, db: DbPlan | null, rel: (file: string) => string, diffs: boolean): Promise<void> {

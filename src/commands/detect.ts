@@ -64,11 +64,12 @@ export async function detect(options: DetectOptions, out: Output): Promise<numbe
     }
   }
   if (!facts.migrations) warnings.push('no EF Core migrations found for the DbContext (the app may use EnsureCreated)');
-  // Supported: what add would stop for, found by planning add (offline, nothing written).
+  // Supported: what add would stop for, found by planning add (offline, nothing written; EF Core's own migration
+  // step, which builds, only with --build).
   if (!facts.identity.provider) reasons.push(noProviderCallMessage());
   else {
     try {
-      await planAddFiles(facts, { offline: true, keepExistingColumns: false });
+      await planAddFiles(facts, { offline: true, keepExistingColumns: false, skipEfTool: !options.build });
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       reasons.push(error.message);

@@ -46,6 +46,8 @@ export interface Dialect {
   columns(db: Kysely<any>, table: TableRef): Promise<ColumnInfo[]>;
   /** the database holds no tables at all (a new or zero-byte file, an empty schema) */
   isEmpty(db: Kysely<any>): Promise<boolean>;
+  /** the server's own version string (`SELECT VERSION()`), where an engine has server families (MySQL, MariaDB) */
+  serverVersion?(db: Kysely<any>): Promise<string>;
   /** a column type that carries a maximum length, e.g. nvarchar(256) -> 256; null for unbounded */
   maxLength(type: string): number | null;
   /** columns, primary key, foreign keys and indexes, from the engine's catalog */

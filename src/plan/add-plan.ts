@@ -16,6 +16,11 @@ import { planUpgrade, type UpgradeOptions, type UpgradePlan } from './upgrade-pl
 
 export interface AddPlanOptions extends UpgradeOptions, UiOptions {
   skipUi?: boolean;
+  /**
+   * leave out the step in which EF Core writes the migration in a scratch copy (Oracle's MySQL provider; a
+   * restore and a build, ~30 s): `detect` without --build, which reads rather than builds
+   */
+  skipEfTool?: boolean;
 }
 
 export interface AddPlan {
@@ -32,7 +37,7 @@ export async function planAddFiles(facts: ProjectFacts, options: AddPlanOptions,
   const upgrade = await planUpgrade(facts, tree, options);
   const ui = options.skipUi ? null : await planUi(facts, tree, options);
   // Last, so that EF builds the whole plan (the UI too) in its scratch copy.
-  const ef = upgrade.migrationByEf ? await planMigrationByEf(facts, tree, upgrade.productVersion) : null;
+  const ef = upgrade.migrationByEf && !options.skipEfTool ? await planMigrationByEf(facts, tree, upgrade.productVersion) : null;
   return {
     changes: tree.changes(),
     packages: upgrade.packages,

@@ -74,7 +74,31 @@ export function usingEdit(root: SyntaxNode, text: string, namespace: string): Te
     return { at, end: at, text: `${lineIndent(text, next.startIndex)}${line}${eol}` };
   }
   const last = usings[usings.length - 1]!;
+  // After the last using's line, so that a comment at the end of that line stays with it.
+  const newline = text.indexOf('\n', last.endIndex);
+  const rest = text.slice(last.endIndex, newline < 0 ? text.length : newline);
+  if (newline >= 0 && /^\s*(?:\/\/.*|\/\*.*\*\/\s*)?$/.test(rest)) return { at: newline + 1, end: newline + 1, text: `${lineIndent(text, last.startIndex)}${line}${eol}` };
   return { at: last.endIndex, end: last.endIndex, text: `${eol}${lineIndent(text, last.startIndex)}${line}` };
+}
+
+/**
+ * Removes the using directives (at the top or in a namespace block) whose namespace `drop` matches: the directive's
+ * whole line when nothing but it and a comment are on it (the comment was about it), else the directive alone.
+ */
+export function removeUsingsEdits(root: SyntaxNode, text: string, drop: (namespace: string) => boolean): TextEdit[] {
+  const inNamespaces = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration').flatMap((ns) => ns.childForFieldName('body')?.namedChildren ?? []);
+  const edits: TextEdit[] = [];
+  for (const u of [...root.namedChildren, ...inNamespaces]) {
+    if (u?.type !== 'using_directive') continue;
+    const name = u.text.replace(/^(?:global\s+)?using\s+(?:static\s+)?/, '').replace(/\s*;$/, '');
+    if (/=/.test(name) || !drop(name.replace(/\s+/g, ''))) continue;
+    const start = text.lastIndexOf('\n', u.startIndex - 1) + 1;
+    const newline = text.indexOf('\n', u.endIndex);
+    const end = newline < 0 ? text.length : newline + 1;
+    const alone = /^[ \t]*$/.test(text.slice(start, u.startIndex)) && /^[ \t]*(?:\/\/.*|\/\*.*\*\/[ \t]*)?\r?$/.test(text.slice(u.endIndex, newline < 0 ? text.length : newline));
+    edits.push(alone ? { at: start, end, text: '' } : { at: u.startIndex, end: u.endIndex, text: '' });
+  }
+  return edits;
 }
 
 export function findClass(root: SyntaxNode, name: string): SyntaxNode | undefined {

@@ -20,7 +20,7 @@ import { render } from '../core/template.js';
 import { findAll, invokedName, lineOf, parseCSharp, type SyntaxNode } from '../read/project/csharp.js';
 import type { ProjectFacts } from '../read/project/index.js';
 import { listCSharpFiles } from '../read/project/sources.js';
-import { hasUsing, refuseSyntaxErrors, usingEdit } from './csharp-edit.js';
+import { hasUsing, refuseSyntaxErrors, removeUsingsEdits, usingEdit } from './csharp-edit.js';
 import { applyEdits, type TextEdit } from './file-change.js';
 import { addModelConfiguration } from './model-config.js';
 import type { StagedTree } from './tree.js';
@@ -62,20 +62,37 @@ function projectFiles(facts: ProjectFacts): string[] {
   return [facts.msbuild, ...facts.references].flatMap((p) => listCSharpFiles(p.dir).map((f) => f.path));
 }
 
-/** The C# side of the switch; returns what it changed, for the plan's notes. */
-export async function planPomeloSwitch(facts: ProjectFacts, tree: StagedTree): Promise<string[]> {
+/**
+ * Oracle's provider takes EF's migration lock with `GET_LOCK(name, -1)`, which MariaDB refuses (NULL, "Incorrect
+ * timeout value"): its `Migrate()` and `dotnet ef database update` fail there with "Unable to cast object of type
+ * 'System.DBNull' to type 'System.Int64'" (MySql.EntityFrameworkCore 10.0.12, MariaDB 10.11). An app that applies its
+ * migrations itself at startup would no longer start on MariaDB.
+ */
+export const MARIADB_MIGRATE_FAILURE =
+  "Oracle's MySql.EntityFrameworkCore 10.0.12 takes EF's migration lock with GET_LOCK(name, -1), which MariaDB refuses, so Migrate() throws \"Unable to cast object of type 'System.DBNull' to type 'System.Int64'\" and the app would not start";
+
+/** The C# side of the switch: what it changed (for the plan's notes) and where the app calls Database.Migrate(). */
+export async function planPomeloSwitch(facts: ProjectFacts, tree: StagedTree): Promise<{ notes: string[]; migrateCalls: string[] }> {
   const rel = (file: string) => path.relative(facts.located.root, file).split(path.sep).join('/');
   const calls: string[] = [];
   let migrationFiles = 0;
+  const dropped: string[] = [];
+  const schema = schemaUse(facts, tree);
   for (const file of projectFiles(facts)) {
     const text = tree.read(file);
     if (!/UseMySql|Pomelo\.|MySql\w*BuilderExtensions|MySqlValueGenerationStrategy/.test(text)) continue;
     let next = text;
     if (/\bUseMySql\s*\(/.test(next)) {
-      next = await rewriteProviderCalls(file, next);
+      next = await rewriteProviderCalls(file, next, schema, (option) => dropped.push(`${option} (${rel(file)})`));
       calls.push(rel(file));
     }
-    next = next.replace(/^[ \t]*(?:global[ \t]+)?using[ \t]+Pomelo\.[\w.]+[ \t]*;[ \t]*\r?\n/gm, '');
+    if (/\busing\s+Pomelo\./.test(next)) {
+      const root = (await parseCSharp(file, next)).tree.rootNode;
+      next = applyEdits(
+        next,
+        removeUsingsEdits(root, next, (ns) => ns.startsWith('Pomelo.')),
+      );
+    }
     if (/\[Migration\(|:\s*(?:ModelSnapshot|Migration)\b/.test(next)) {
       const before = next;
       next = next.replace(POMELO_ANNOTATION_CALLS, '');
@@ -94,15 +111,62 @@ export async function planPomeloSwitch(facts: ProjectFacts, tree: StagedTree): P
       hint: 'the DbContext is configured somewhere passkey-migrate does not read; switch the call to UseMySQL(connectionString) yourself, then run again',
     });
   }
-  return [
+  const migrateCalls = await findMigrateCalls(facts, tree);
+  const notes = [
     `${POMELO} -> ${ORACLE_MYSQL} (--switch-mysql-provider): Pomelo has no EF Core 10 release. UseMySql(connection, serverVersion, ...) -> UseMySQL(connection, ...) in ${calls.join(', ')}` +
+      (dropped.length ? `; removed ${dropped.join(', ')}, which changes nothing in a model without schemas` : '') +
       (migrationFiles ? `; Pomelo's annotation calls rewritten in ${migrationFiles} migration file${migrationFiles === 1 ? '' : 's'}` : '') +
       "; DateTimeOffset columns kept as datetime(6) (Pomelo's type); the passkey data mapped as columns (docs/mysql.md)",
+    "on MariaDB, `dotnet ef database update` fails with Oracle's provider (GET_LOCK(name, -1), docs/mysql.md): apply later migrations with `dotnet ef migrations script` and the mariadb client",
   ];
+  if (migrateCalls.length) notes.push(`the app calls Database.Migrate() (${migrateCalls.join(', ')}): on MariaDB, ${MARIADB_MIGRATE_FAILURE} (add refuses there)`);
+  return { notes, migrateCalls };
 }
 
+/** `<x>.Database.Migrate()` / `MigrateAsync()` in the app's own code (not its migrations), as file:line. */
+export async function findMigrateCalls(facts: ProjectFacts, tree: StagedTree): Promise<string[]> {
+  const migrationsDir = facts.migrations ? path.dirname(facts.migrations.snapshotFile) + path.sep : null;
+  const found: string[] = [];
+  for (const file of projectFiles(facts)) {
+    if (migrationsDir && file.startsWith(migrationsDir)) continue;
+    const text = tree.read(file);
+    if (!/\bMigrate(?:Async)?\s*\(/.test(text)) continue;
+    const root = (await parseCSharp(file, text)).tree.rootNode;
+    for (const call of findAll(root, 'invocation_expression')) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type !== 'member_access_expression' || !/^Migrate(?:Async)?$/.test(fn.childForFieldName('name')?.text ?? '')) continue;
+      if (/(?:^|\.)Database$/.test(fn.childForFieldName('expression')?.text.replace(/\s+/g, '') ?? ''))
+        found.push(`${path.relative(facts.located.root, file).split(path.sep).join('/')}:${lineOf(call)}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Where the model names a database schema (the snapshot, the DbContext's project files), or null. Pomelo's
+ * `SchemaBehavior(Ignore | Throw)` only acts on schemas: without any, the option changes nothing and can go (the
+ * EF check in the scratch copy confirms the model is the same).
+ */
+function schemaUse(facts: ProjectFacts, tree: StagedTree): string | null {
+  const pattern = /\bHasDefaultSchema\s*\(\s*"|\bToTable\s*\(\s*"[^"]*"\s*,\s*"|\bToView\s*\(\s*"[^"]*"\s*,\s*"|\bschema:\s*"|\bSchema\s*=\s*"/;
+  const files = [
+    ...(facts.migrations ? [facts.migrations.snapshotFile] : []),
+    ...projectFiles(facts).filter((f) => !facts.migrations || !f.startsWith(path.dirname(facts.migrations.snapshotFile) + path.sep)),
+  ];
+  for (const file of files) {
+    if (!tree.exists(file)) continue;
+    const lines = tree.read(file).split('\n');
+    const index = lines.findIndex((l) => pattern.test(l.replace(/\/\/.*$/, '')));
+    if (index >= 0) return `${path.basename(file)}:${index + 1}`;
+  }
+  return null;
+}
+
+/** Pomelo's `SchemaBehavior` values that do nothing when the model has no schema. */
+const NO_OP_WITHOUT_SCHEMAS = /^(?:Pomelo\.EntityFrameworkCore\.MySql\.Infrastructure\.)?MySqlSchemaBehavior\.(?:Ignore|Throw)$/;
+
 /** Every `UseMySql(...)` of a file as Oracle's `UseMySQL(...)`. */
-async function rewriteProviderCalls(file: string, text: string): Promise<string> {
+async function rewriteProviderCalls(file: string, text: string, schema: string | null, dropped: (option: string) => void): Promise<string> {
   const root = (await parseCSharp(file, text)).tree.rootNode;
   const edits: TextEdit[] = [];
   const where = (node: SyntaxNode) => `${path.basename(file)}:${lineOf(node)}`;
@@ -128,10 +192,16 @@ async function rewriteProviderCalls(file: string, text: string): Promise<string>
         hint: "write the call as UseMySQL(connectionString[, options]) (Oracle's provider) yourself, then run again",
       });
     }
-    if (args[2]) refusePomeloOptions(value(args[2]), where);
+    const options = args[2] ? pomeloOptionEdits(value(args[2]), where, schema, text, dropped) : [];
     edits.push({ at: name.startIndex, end: name.endIndex, text: 'UseMySQL' });
-    // The comma before the server version and the server version: the options keep their line.
-    edits.push({ at: args[0]!.endIndex, end: version.endIndex, text: '' });
+    if (options === 'all') {
+      // Nothing left of the options: the server version and the options argument go (with a comment after it).
+      const rest = /^[ \t]*\/\/[^\r\n]*/.exec(text.slice(args[2]!.endIndex));
+      edits.push({ at: args[0]!.endIndex, end: args[2]!.endIndex + (rest?.[0].length ?? 0), text: '' });
+    } else {
+      // The comma before the server version and the server version: the options keep their line.
+      edits.push({ at: args[0]!.endIndex, end: version.endIndex, text: '' }, ...options);
+    }
   }
   return applyEdits(text, edits);
 }
@@ -158,8 +228,12 @@ function serverVersionVariable(root: SyntaxNode, text: string, identifier: Synta
   return [{ at: start, end, text: '' }];
 }
 
-/** Options on Pomelo's builder that Oracle's has not: refused with their line. */
-function refusePomeloOptions(options: SyntaxNode, where: (n: SyntaxNode) => string): void {
+/**
+ * Options on Pomelo's builder: the portable ones stay, a `SchemaBehavior` that does nothing in this model is removed
+ * (`'all'`: nothing is left of the lambda), any other is refused with its line.
+ */
+function pomeloOptionEdits(options: SyntaxNode, where: (n: SyntaxNode) => string, schema: string | null, text: string, dropped: (option: string) => void): TextEdit[] | 'all' {
+  const edits: TextEdit[] = [];
   if (!isLambda(options)) {
     throw new UserError(`${where(options)}: the options of UseMySql are "${options.text.slice(0, 40)}", which passkey-migrate cannot check against Oracle's provider`, {
       hint: 'write them as a lambda (o => o.MigrationsAssembly(...)), then run again',
@@ -175,12 +249,34 @@ function refusePomeloOptions(options: SyntaxNode, where: (n: SyntaxNode) => stri
     while (base?.type === 'invocation_expression') base = base.childForFieldName('function')?.childForFieldName('expression') ?? null;
     if (base?.type !== 'identifier' || base.text !== name) continue;
     const method = invokedName(call)!;
+    const argument = call.childForFieldName('arguments')?.namedChildren.filter((c) => c?.type === 'argument') ?? [];
+    if (method === 'SchemaBehavior' && argument.length === 1 && NO_OP_WITHOUT_SCHEMAS.test(argument[0]!.text.replace(/\s+/g, ''))) {
+      if (schema) {
+        throw new UserError(
+          `${where(call)}: SchemaBehavior(...) is an option of Pomelo's provider that Oracle's MySql.EntityFrameworkCore does not have, and the model names a schema (${schema})`,
+          {
+            hint: "remove the schema from the model or map it yourself for Oracle's provider (docs/mysql.md), or keep Pomelo and wait for its EF Core 10 release (PomeloFoundation/Pomelo.EntityFrameworkCore.MySql#2007)",
+          },
+        );
+      }
+      dropped(`SchemaBehavior(${argument[0]!.text.replace(/^.*\./, '')})`);
+      const body = options.childForFieldName('body');
+      const receiver = target.childForFieldName('expression')!;
+      if (body && body.startIndex === call.startIndex && body.endIndex === call.endIndex && receiver.type === 'identifier') return 'all';
+      const statement = call.parent?.type === 'expression_statement' ? call.parent : null;
+      if (statement && receiver.type === 'identifier') {
+        const start = text.lastIndexOf('\n', statement.startIndex) + 1;
+        edits.push({ at: start, end: text.indexOf('\n', statement.endIndex - 1) + 1 || statement.endIndex, text: '' });
+      } else edits.push({ at: receiver.endIndex, end: call.endIndex, text: '' });
+      continue;
+    }
     if (!PORTABLE_OPTIONS.has(method)) {
       throw new UserError(`${where(call)}: ${method}(...) is an option of Pomelo's provider that Oracle's MySql.EntityFrameworkCore does not have`, {
         hint: `remove it (docs/mysql.md lists what switching loses), or keep Pomelo and wait for its EF Core 10 release (PomeloFoundation/Pomelo.EntityFrameworkCore.MySql#2007)`,
       });
     }
   }
+  return edits;
 }
 
 function refuseLeftovers(file: string, text: string): void {

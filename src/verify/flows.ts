@@ -217,27 +217,58 @@ export class Flow {
     return locator;
   }
 
-  /** Signs out through the app's own sign-out form (found by its action), then checks the server agrees. */
+  /**
+   * Signs out through the app's own sign-out form (found by its action), then checks the server agrees. A sign-out
+   * form that only GETs a confirmation page (Identity UI's Logout page, which asks again with a POST form) is
+   * followed by the form on that page, as a user would click it. An app that answers the sign-out with its login
+   * page would be signed straight back in by the browser's passkey autofill there, and Playwright cannot rewrite a
+   * page reached by a redirect (it routes no redirects), so the autofill's options request is aborted meanwhile.
+   */
   async signOut(): Promise<void> {
-    await this.page.goto(this.url('/'));
-    // The document the sign-out answer (usually a redirect) loads: waited for below, or the next goto races it.
-    const loaded = this.page.waitForEvent('load', { timeout: this.options.timeoutMs }).catch(() => undefined);
-    const submitted = await this.page.evaluate(() => {
-      const form = [...document.querySelectorAll('form')].find((f) => /log-?out|log-?off|sign-?out/i.test(f.getAttribute('action') ?? ''));
-      if (!form) return false;
-      if (form.requestSubmit) form.requestSubmit();
-      else form.submit();
-      return true;
-    });
-    if (!submitted) throw new Error(`no sign-out form (a form whose action names logout, logoff or signout) on ${this.page.url()}`);
-    // The submit navigates when the server answers: until then the session is still there.
-    const deadline = Date.now() + this.options.timeoutMs;
-    while (await this.isSignedIn()) {
-      if (Date.now() > deadline) throw new Error(`still signed in ${Math.round(this.options.timeoutMs / 1000)} s after submitting the sign-out form on ${this.page.url()}`);
-      await this.page.waitForTimeout(100);
+    const options = (u: URL) => /\/PasskeyRequestOptions$/i.test(u.pathname);
+    const abort = (route: import('playwright-core').Route) => route.abort();
+    await this.page.route(options, abort);
+    try {
+      await this.submitSignOut();
+    } finally {
+      await this.page.unroute(options, abort);
     }
-    await loaded;
-    await this.page.waitForLoadState('load');
+  }
+
+  private async submitSignOut(): Promise<void> {
+    await this.page.goto(this.url('/'));
+    const deadline = Date.now() + this.options.timeoutMs;
+    for (let round = 0; round < 2; round++) {
+      // The document the sign-out answer (usually a redirect) loads: waited for below, or the next goto races it.
+      const loaded = this.page.waitForEvent('load', { timeout: this.options.timeoutMs }).catch(() => undefined);
+      const method = await this.page.evaluate(() => {
+        const forms = [...document.querySelectorAll('form')].filter((f) => /log-?out|log-?off|sign-?out/i.test(f.getAttribute('action') ?? ''));
+        const form = forms.find((f) => f.method === 'post') ?? forms[0];
+        if (!form) return null;
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+        return form.method;
+      });
+      if (!method) {
+        if (round === 0) throw new Error(`no sign-out form (a form whose action names logout, logoff or signout) on ${this.page.url()}`);
+        break;
+      }
+      if (method !== 'post') {
+        await loaded;
+        await this.page.waitForLoadState('load');
+        if (!(await this.isSignedIn())) return;
+        continue;
+      }
+      // The submit navigates when the server answers: until then the session is still there.
+      while (await this.isSignedIn()) {
+        if (Date.now() > deadline) throw new Error(`still signed in ${Math.round(this.options.timeoutMs / 1000)} s after submitting the sign-out form on ${this.page.url()}`);
+        await this.page.waitForTimeout(100);
+      }
+      await loaded;
+      await this.page.waitForLoadState('load');
+      return;
+    }
+    throw new Error(`still signed in after the sign-out form on ${this.page.url()} (a GET form, and no POST sign-out form on the page it opened)`);
   }
 
   /**
@@ -249,7 +280,7 @@ export class Flow {
     given: Record<string, string> = {},
   ): Promise<{ form: string; fields: Record<string, string>; extra: { name: string; type: string; value: string }[]; problem?: string }> {
     return this.page.evaluate(
-      ({ kind, given }) => {
+      ({ kind, given, account }) => {
         const visible = (e: Element) =>
           !(e as HTMLElement).hidden && (e as HTMLInputElement).type !== 'hidden' && !(e as HTMLInputElement).disabled && getComputedStyle(e).display !== 'none';
         const forms = [...document.querySelectorAll('form')];
@@ -304,7 +335,13 @@ export class Flow {
                 case 'text':
                 case 'search':
                 case 'textarea':
-                  value = text;
+                  // A user name beside the e-mail: letters and digits only, which every user-name rule allows.
+                  value = isUser(input)
+                    ? account
+                        .replace(/@.*$/, '')
+                        .replace(/[^A-Za-z0-9]/g, '')
+                        .slice(0, max)
+                    : text;
                   break;
                 case 'tel':
                   value = '+15555550100';
@@ -364,7 +401,7 @@ export class Flow {
         }
         return { form: `form[data-pkm-form="${kind}"]`, fields, extra };
       },
-      { kind, given },
+      { kind, given, account: this.options.email },
     );
   }
 

@@ -6,7 +6,7 @@
  * (rename is the step users of Oracle's provider report failing). Without the flag, `add` stops and names it.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, startApp, type RunningApp } from '../../src/verify/app-runner.js';
@@ -167,6 +167,57 @@ describe('the provider call, written other ways', () => {
     );
     expect(readdirSync(path.join(dir, 'src', 'Shop.Data', 'Migrations')).filter((f) => /_AddPasskeySupport\.cs$/.test(f))).toHaveLength(1);
   }, 240_000);
+});
+
+describe('an app that migrates at startup, with SchemaBehavior(Ignore) and commented usings (mysql-startup-migrate)', () => {
+  let app: Materialized;
+  beforeAll(async () => {
+    app = await materialize('mysql-startup-migrate');
+  });
+  afterAll(async () => app?.cleanup());
+
+  it('add on MariaDB stops before any write, naming the Migrate() call and why it would fail there', async () => {
+    const before = treeDigest(app.dir);
+    const result = await runCli(['add', '--project', app.dir, '--yes', '--switch-mysql-provider'], { env: app.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^error: the server is MariaDB \([^)]*MariaDB[^)]*\) and the app calls Database\.Migrate\(\) \(src\/Shop\.Web\/Program\.cs:16\): Oracle's MySql\.EntityFrameworkCore 10\.\d+\.\d+ takes EF's migration lock with GET_LOCK\(name, -1\), which MariaDB refuses/,
+    );
+    expect(result.stderr).toContain('nothing was written');
+    expect(treeDigest(app.dir)).toBe(before);
+  });
+
+  it('the switch removes the no-op SchemaBehavior(Ignore) and the Pomelo using with its comment; the other comments stay', async () => {
+    const before = treeDigest(app.dir);
+    const result = await runCli(['upgrade', '--dry-run', '--offline', '--switch-mysql-provider', '--project', app.dir]);
+    expect(result.code, result.stderr).toBe(0);
+    const out = result.stdout + result.stderr;
+    expect(out).toContain('\n-using Pomelo.EntityFrameworkCore.MySql.Infrastructure; // MySqlSchemaBehavior\n');
+    expect(out).toContain('\n+                mysql => mysql.MigrationsAssembly("Shop.Data"))); // MariaDB has no schemas\n');
+    expect(out).toMatch(/removed SchemaBehavior\(Ignore\) \(src\/Shop\.Web\/Infrastructure\/IdentitySetup\.cs\), which changes nothing in a model without schemas/);
+    expect(out).toMatch(/the app calls Database\.Migrate\(\) \(src\/Shop\.Web\/Program\.cs:16\): on MariaDB/);
+    expect(out).not.toContain('-using Microsoft.EntityFrameworkCore; // Database.Migrate()');
+    expect(treeDigest(app.dir)).toBe(before);
+  });
+
+  it('with a schema in the model, SchemaBehavior is not a no-op: refused with both lines', async () => {
+    const dir = copyFixture('multi-mysql');
+    try {
+      cpSync(path.join(repoRoot, 'fixtures', 'mysql-startup-migrate', 'overlay'), dir, { recursive: true });
+      const context = path.join(dir, 'src', 'Shop.Data', 'ShopDbContext.cs');
+      writeFileSync(context, readFileSync(context, 'utf8').replace('ToTable("Users")', 'ToTable("Users", "shop")'));
+      const before = treeDigest(dir);
+      const result = await runCli(['upgrade', '--yes', '--offline', '--switch-mysql-provider', '--project', dir]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^error: IdentitySetup\.cs:16: SchemaBehavior\(\.\.\.\) is an option of Pomelo's provider that Oracle's MySql\.EntityFrameworkCore does not have, and the model names a schema \(ShopDbContext\.cs:19\)/,
+      );
+      expect(treeDigest(dir)).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('without --switch-mysql-provider', () => {

@@ -228,8 +228,9 @@ describe.each(cases)('$fixture', ({ fixture, bootstrap, capture, profile, endpoi
       // the request body, with its URL-special characters intact.
       const offering = await startApp(app.dir, { env: { ...process.env, ...app.env, Passkeys__OfferCredentialsForUserName: 'true' } });
       try {
-        seen.length = 0;
         await flow.signOut();
+        // Counted from here: signing out may land on the login page, whose autofill request is aborted meanwhile.
+        seen.length = 0;
         await flow.withoutAutofill(async () => {
           await s.page.goto(new URL(profile.loginPath, offering.url).toString());
           await s.page.fill(profile.fields.email, userName);

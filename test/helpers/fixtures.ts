@@ -170,8 +170,9 @@ export async function materialize(fixture: string): Promise<Materialized> {
         },
       };
     }
-    case 'multi-mysql': {
-      const db = await createMysql(efScript(fixture, 'mysql'));
+    case 'multi-mysql':
+    case 'mysql-startup-migrate': {
+      const db = await createMysql(efScript('multi-mysql', 'mysql'));
       return {
         dir,
         env: { ConnectionStrings__ShopDb: db.connectionString },

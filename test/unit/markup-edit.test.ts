@@ -31,6 +31,28 @@ describe('markup edits', () => {
     expect(out.replace(/\r\n/g, '')).not.toContain('\n');
   });
 
+  it('inserts after the whole button when its start tag and content span lines (a real app’s Tailwind login)', () => {
+    const page = [
+      '<form method="post">',
+      '    <input asp-for="Input.UsernameOrEmail" />',
+      '    <input asp-for="Input.Password" type="password" />',
+      '    <div>',
+      '        <button id="login-submit" ',
+      '                type="submit" ',
+      '                class="group relative w-full">',
+      '            <span class="absolute left-0"><svg /></span>',
+      '            Sign in',
+      '        </button>',
+      '    </div>',
+      '</form>',
+      '',
+    ].join('\n');
+    const out = applyEdits(page, [afterSubmitButtonEdit(page, findLoginForm(page)!, '<x />')!]);
+    expect(out).toContain('            Sign in\n        </button>\n    </div>\n    <x />\n</form>');
+    const input = '<form method="post">\n  <input type="password" />\n  <input class="btn"\n         type="submit" value="Go" />\n</form>\n';
+    expect(applyEdits(input, [afterSubmitButtonEdit(input, findLoginForm(input)!, '<x />')!])).toContain('type="submit" value="Go" />\n  <x />\n</form>');
+  });
+
   it('adds a nav entry after the matching one, or last; declines without a list', () => {
     const nav = '<ul class="nav">\n  <li><a>Profile</a></li>\n  <li><a asp-page="./ChangePassword">Password</a></li>\n  <li><a>Data</a></li>\n</ul>\n';
     const out = applyEdits(nav, [navEntryEdit(nav, '<li>Passkeys</li>', /ChangePassword/)!]);

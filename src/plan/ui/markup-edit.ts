@@ -68,7 +68,14 @@ export function afterSubmitButtonEdit(text: string, form: { start: number; end: 
   if (!button) return null;
   const buttonAt = form.start + button.index;
   const buttonLineStart = lineStartOf(text, buttonAt);
-  let anchorEnd = lineEndOf(text, buttonAt);
+  // After the whole element: a start tag over several lines, a <button> with content and its end tag on later lines.
+  let elementEnd = buttonAt + button[0].length;
+  if (button[1]!.toLowerCase() === 'button') {
+    const close = slice.toLowerCase().indexOf('</button>', button.index + button[0].length);
+    if (close < 0) return null;
+    elementEnd = form.start + close + '</button>'.length;
+  }
+  let anchorEnd = lineEndOf(text, elementEnd - 1);
   let indent = lineIndent(text, buttonAt);
   const previousLineStart = lineStartOf(text, buttonLineStart - 1);
   const previousLine = text.slice(previousLineStart, buttonLineStart).trim();

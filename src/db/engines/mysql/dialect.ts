@@ -73,6 +73,10 @@ export const mysqlDialect: Dialect = {
       }),
     });
   },
+  async serverVersion(db) {
+    const rows = await sql<{ v: string }>`select version() as v`.execute(db);
+    return String(rows.rows[0]?.v ?? '');
+  },
   async isEmpty(db) {
     const rows = await sql<{ n: number }>`select count(*) as n from information_schema.TABLES where TABLE_SCHEMA = database()`.execute(db);
     return Number(rows.rows[0]?.n ?? 0) === 0;
