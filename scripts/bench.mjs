@@ -5,6 +5,8 @@
 //   bench-add.mjs    add --check cold and warm (and with the check cache off) vs dotnet ef has-pending-model-changes,
 //                    add --yes
 //   bench-db.mjs     db update on 10 and 1,000,000 users (SQLite, PostgreSQL) vs dotnet ef database update
+//   bench-mysql.mjs  add --switch-mysql-provider, and db update on 10 and 100,000 users (MariaDB) vs dotnet ef
+//                    migrations script + the mariadb client (dotnet ef database update fails there)
 //   bench-stats.mjs  stats on 1,000,000 users (SQLite, PostgreSQL) vs the three counts alone
 //   bench-install.mjs  the packed install (cold npm cache): time and size, vs dotnet tool install dotnet-ef
 // Usage: npm run bench [-- --quick]   (--quick: fewer runs, 10 and 100,000 users)
@@ -20,6 +22,7 @@ const parts = [
   ['Start-up and detect', 'bench-start.mjs', quick ? ['--runs', '5'] : []],
   ['add --check and add --yes', 'bench-add.mjs', quick ? ['--runs', '5'] : []],
   ['db update', 'bench-db.mjs', quick ? ['--users', '10,100000', '--runs', '1'] : []],
+  ['MySQL/MariaDB (--switch-mysql-provider)', 'bench-mysql.mjs', quick ? ['--runs', '1'] : []],
   ['stats', 'bench-stats.mjs', quick ? ['--users', '100000', '--passkeys', '30000', '--runs', '1'] : []],
   ['Install', 'bench-install.mjs', []],
 ];
