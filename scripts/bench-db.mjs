@@ -10,17 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { median, time, withServices } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const userCounts = arg('--users', '10,1000000').split(',').map(Number);
 const runs = Number(arg('--runs', '3'));
 const bin = path.join(root, 'bin', 'passkey-migrate.js');
-const env = { ...process.env, DOTNET_ROLL_FORWARD: 'Major', DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' };
-for (const line of execFileSync('bash', [path.join(root, 'scripts', 'services.sh'), 'start'], { encoding: 'utf8' }).split('\n')) {
-  const m = /^(PKM_\w+)=(.*)$/.exec(line.trim());
-  if (m) env[m[1]] = m[2];
-}
+const env = withServices(root, { ...process.env, DOTNET_ROLL_FORWARD: 'Major', DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' });
 const pgConf = Object.fromEntries(env.PKM_PG.split(';').map((p) => p.split('=')));
 
 // The fixture moved to .NET 10 / Version3 with EF's own migration in it (the same edits the tests use).
@@ -38,13 +35,6 @@ function oracleApp(fixture) {
   execFileSync('dotnet', ['build', dir, '-v', 'q', '-nologo'], { env, stdio: 'pipe' });
   return { dir, ef };
 }
-
-function time(fn) {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function ours(args) {
   const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });

@@ -7,27 +7,23 @@
 //     dotnet ef migrations script (the new migration) applied with the mariadb client; and `dotnet ef database
 //     update`, tried once, which fails there (GET_LOCK(name, -1), docs/mysql.md): its error is printed
 // Each measured run gets a freshly seeded database. Usage: npm run bench:mysql [-- --users 10,100000 --runs 3]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { median, time, withServices } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const userCounts = arg('--users', '10,100000').split(',').map(Number);
 const runs = Number(arg('--runs', '3'));
 const bin = path.join(root, 'bin', 'passkey-migrate.js');
-const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' };
-for (const line of execFileSync('bash', [path.join(root, 'scripts', 'services.sh'), 'start'], { encoding: 'utf8' }).split('\n')) {
-  const m = /^(PKM_\w+)=(.*)$/.exec(line.trim());
-  if (m) env[m[1]] = m[2];
-}
+const env = withServices(root, { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' });
 const conf = Object.fromEntries(env.PKM_MYSQL.split(';').map((p) => p.split('=').map((s, i) => (i === 0 ? s.toLowerCase() : s))));
 const server = { host: conf.server, port: Number(conf.port), user: conf.user, password: conf.password };
 const script = readFileSync(path.join(root, 'fixtures', 'multi-mysql', 'db', 'mysql.sql'), 'utf8').replace(/^\uFEFF/, '');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const scratch = [];
 
 /** A database made by EF's script for the fixture, with `users` users; returns its connection string. */
@@ -52,12 +48,6 @@ async function drop(name) {
   const c = await mysql.createConnection(server);
   await c.query(`drop database if exists ${name}`);
   await c.end();
-}
-
-function time(fn) {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 function run(command, args, options) {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { encode } from 'cbor2';
 import pg from 'pg';
+import { median, withServices } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -18,11 +19,7 @@ const users = Number(arg('--users', '1000000'));
 const passkeys = Number(arg('--passkeys', '300000'));
 const runs = Number(arg('--runs', '3'));
 const bin = path.join(root, 'bin', 'passkey-migrate.js');
-const env = { ...process.env, NO_COLOR: '1' };
-for (const line of execFileSync('bash', [path.join(root, 'scripts', 'services.sh'), 'start'], { encoding: 'utf8' }).split('\n')) {
-  const m = /^(PKM_\w+)=(.*)$/.exec(line.trim());
-  if (m) env[m[1]] = m[2];
-}
+const env = withServices(root, { ...process.env, NO_COLOR: '1' });
 const authData = Buffer.concat([
   Buffer.alloc(32, 7),
   Buffer.from([0x45]),
@@ -52,7 +49,6 @@ const dataJson = JSON.stringify({
   ClientDataJson: 'e30=',
 });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function timeCli(args, options) {
   const times = [];
   for (let i = 0; i < runs; i++) {

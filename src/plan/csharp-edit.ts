@@ -28,11 +28,15 @@ export function indentUnit(text: string): string {
   return /\n\t/.test(text) ? '\t' : '    ';
 }
 
+/** The file's using directives: at the top and in namespace blocks. */
+function usingDirectives(root: SyntaxNode): SyntaxNode[] {
+  const inNamespaces = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration').flatMap((ns) => ns.childForFieldName('body')?.namedChildren ?? []);
+  return [...root.namedChildren, ...inNamespaces].filter((c): c is SyntaxNode => c?.type === 'using_directive');
+}
+
 export function hasUsing(root: SyntaxNode, text: string, namespace: string, globals: ReadonlySet<string> = new Set()): boolean {
   if (globals.has(namespace)) return true;
-  const inNamespaces = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration').flatMap((ns) => ns.childForFieldName('body')?.namedChildren ?? []);
-  const usings = [...root.namedChildren, ...inNamespaces].filter((c): c is SyntaxNode => c?.type === 'using_directive');
-  if (usings.some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${namespace};`)) return true;
+  if (usingDirectives(root).some((u) => u.text.replace(/\s+/g, ' ').replace(/^global /, '') === `using ${namespace};`)) return true;
   // Code in that namespace, or one below it, sees it without a using.
   return new RegExp(`namespace\\s+${namespace.replace(/\./g, '\\.')}\\b`).test(text);
 }
@@ -86,10 +90,8 @@ export function usingEdit(root: SyntaxNode, text: string, namespace: string): Te
  * whole line when nothing but it and a comment are on it (the comment was about it), else the directive alone.
  */
 export function removeUsingsEdits(root: SyntaxNode, text: string, drop: (namespace: string) => boolean): TextEdit[] {
-  const inNamespaces = root.namedChildren.filter((c): c is SyntaxNode => c?.type === 'namespace_declaration').flatMap((ns) => ns.childForFieldName('body')?.namedChildren ?? []);
   const edits: TextEdit[] = [];
-  for (const u of [...root.namedChildren, ...inNamespaces]) {
-    if (u?.type !== 'using_directive') continue;
+  for (const u of usingDirectives(root)) {
     const name = u.text.replace(/^(?:global\s+)?using\s+(?:static\s+)?/, '').replace(/\s*;$/, '');
     if (/=/.test(name) || !drop(name.replace(/\s+/g, ''))) continue;
     const start = text.lastIndexOf('\n', u.startIndex - 1) + 1;

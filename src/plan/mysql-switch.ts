@@ -62,6 +62,12 @@ function projectFiles(facts: ProjectFacts): string[] {
   return [facts.msbuild, ...facts.references].flatMap((p) => listCSharpFiles(p.dir).map((f) => f.path));
 }
 
+/** The projects' own C# files, without the migrations folder (EF's generated code). */
+function appSources(facts: ProjectFacts): string[] {
+  const migrations = facts.migrations ? path.dirname(facts.migrations.snapshotFile) + path.sep : null;
+  return projectFiles(facts).filter((f) => !migrations || !f.startsWith(migrations));
+}
+
 /**
  * Oracle's provider takes EF's migration lock with `GET_LOCK(name, -1)`, which MariaDB refuses (NULL, "Incorrect
  * timeout value"): its `Migrate()` and `dotnet ef database update` fail there with "Unable to cast object of type
@@ -71,8 +77,8 @@ function projectFiles(facts: ProjectFacts): string[] {
 export const MARIADB_MIGRATE_FAILURE =
   "Oracle's MySql.EntityFrameworkCore 10.0.12 takes EF's migration lock with GET_LOCK(name, -1), which MariaDB refuses, so Migrate() throws \"Unable to cast object of type 'System.DBNull' to type 'System.Int64'\" and the app would not start";
 
-/** The C# side of the switch: what it changed (for the plan's notes) and where the app calls Database.Migrate(). */
-export async function planPomeloSwitch(facts: ProjectFacts, tree: StagedTree): Promise<{ notes: string[]; migrateCalls: string[] }> {
+/** The C# side of the switch; returns what it changed (and where the app calls Database.Migrate()), for the plan's notes. */
+export async function planPomeloSwitch(facts: ProjectFacts, tree: StagedTree): Promise<string[]> {
   const rel = (file: string) => path.relative(facts.located.root, file).split(path.sep).join('/');
   const calls: string[] = [];
   let migrationFiles = 0;
@@ -120,15 +126,13 @@ export async function planPomeloSwitch(facts: ProjectFacts, tree: StagedTree): P
     "on MariaDB, `dotnet ef database update` fails with Oracle's provider (GET_LOCK(name, -1), docs/mysql.md): apply later migrations with `dotnet ef migrations script` and the mariadb client",
   ];
   if (migrateCalls.length) notes.push(`the app calls Database.Migrate() (${migrateCalls.join(', ')}): on MariaDB, ${MARIADB_MIGRATE_FAILURE} (add refuses there)`);
-  return { notes, migrateCalls };
+  return notes;
 }
 
 /** `<x>.Database.Migrate()` / `MigrateAsync()` in the app's own code (not its migrations), as file:line. */
 export async function findMigrateCalls(facts: ProjectFacts, tree: StagedTree): Promise<string[]> {
-  const migrationsDir = facts.migrations ? path.dirname(facts.migrations.snapshotFile) + path.sep : null;
   const found: string[] = [];
-  for (const file of projectFiles(facts)) {
-    if (migrationsDir && file.startsWith(migrationsDir)) continue;
+  for (const file of appSources(facts)) {
     const text = tree.read(file);
     if (!/\bMigrate(?:Async)?\s*\(/.test(text)) continue;
     const root = (await parseCSharp(file, text)).tree.rootNode;
@@ -149,10 +153,7 @@ export async function findMigrateCalls(facts: ProjectFacts, tree: StagedTree): P
  */
 function schemaUse(facts: ProjectFacts, tree: StagedTree): string | null {
   const pattern = /\bHasDefaultSchema\s*\(\s*"|\bToTable\s*\(\s*"[^"]*"\s*,\s*"|\bToView\s*\(\s*"[^"]*"\s*,\s*"|\bschema:\s*"|\bSchema\s*=\s*"/;
-  const files = [
-    ...(facts.migrations ? [facts.migrations.snapshotFile] : []),
-    ...projectFiles(facts).filter((f) => !facts.migrations || !f.startsWith(path.dirname(facts.migrations.snapshotFile) + path.sep)),
-  ];
+  const files = [...(facts.migrations ? [facts.migrations.snapshotFile] : []), ...appSources(facts)];
   for (const file of files) {
     if (!tree.exists(file)) continue;
     const lines = tree.read(file).split('\n');

@@ -83,7 +83,7 @@ export async function planUpgrade(facts: ProjectFacts, tree: StagedTree, options
     notes.push(...retarget.notes);
   }
   await planSchemaVersion(facts, tree);
-  if (switching) notes.push(...(await planPomeloSwitch(facts, tree)).notes);
+  if (switching) notes.push(...(await planPomeloSwitch(facts, tree)));
   const passkeyData: PasskeyDataShape = switching ? 'columns' : passkeyDataShape(facts);
   if (passkeyData === 'columns') await planOracleMysqlModel(facts, tree, switching);
   if (options.keepExistingColumns) await planKeepColumns(facts, provider, tree);
